@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { AppError } from '../contract/envelope.js';
+import type { Client } from '../contract/client.js';
+import type { ImportSummary, Stats } from '../contract/domain.js';
+import { inProcessClient } from '../service/in-process.js';
+import { Service } from '../service/service.js';
+import { Project } from '../store/project.js';
+import { ProgressBar } from './progress.js';
+import { serveCommand } from './serve.js';
+
+const USAGE = `Usage: grapheme-studio <command> [options]
+
+Commands:
+  import --db FILE (--folder DIR | --parquet FILE...) [--labels CSV] [--json]
+                      import images (and labels); --db is created if missing
+  import --db FILE --labels CSV [--json]
+                      apply a train.csv-format label file to imported images
+  stats --db FILE [--json]
+                      counts of images, labels and classes
+  export-labels --db FILE --out CSV
+                      write labels in the competition's train.csv format
+  serve --db FILE [--port N] [--host H]
+                      browser mode: prints the URL with its token
+`;
+
+class UsageError extends Error {}
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WriteStream;
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        folder: { type: 'string' },
+        parquet: { type: 'string', multiple: true },
+        labels: { type: 'string' },
+        out: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function need(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let json = argv.includes('--json');
+  const out = (obj: unknown) => io.stdout.write(JSON.stringify(obj) + '\n');
+  try {
+    const { values, positionals } = parse(argv);
+    json = values.json === true;
+    const command = positionals[0];
+    if (values.help || !command) {
+      io.stderr.write(USAGE);
+      return command || values.help ? 0 : 2;
+    }
+    if (positionals.length > 1) {
+      // Extra positionals after --parquet FILE are more parquet files.
+      if (command === 'import' && values.parquet) values.parquet.push(...positionals.slice(1));
+      else throw new UsageError(`unexpected argument: ${positionals[1]}`);
+    }
+    const db = resolve(need(values, 'db'));
+    if (command === 'serve') return await serveCommand(db, values, io);
+    const service = new Service(new Project(db));
+    try {
+      const client = inProcessClient(service);
+      switch (command) {
+        case 'import':
+          return await importCommand(client, values, io, json, out);
+        case 'stats': {
+          const stats = await client.call('stats.get', {});
+          if (json) out(stats);
+          else io.stdout.write(formatStats(stats));
+          return 0;
+        }
+        case 'export-labels': {
+          const result = await client.call('export.labels', { out: resolve(need(values, 'out')) });
+          if (json) out(result);
+          else io.stderr.write(`Wrote ${result.rows} labels to ${result.path}\n`);
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown command: ${command}`);
+      }
+    } finally {
+      service.close();
+    }
+  } catch (err) {
+    const usage = err instanceof UsageError;
+    const message = err instanceof AppError || usage ? err.message : `unexpected error: ${(err as Error).message}`;
+    if (!(err instanceof AppError) && !usage) io.stderr.write(`${(err as Error).stack}\n`);
+    if (json) out({ error: { code: err instanceof AppError ? err.code : usage ? 'usage' : 'internal', message } });
+    else io.stderr.write(`grapheme-studio: ${message}\n${usage ? `\n${USAGE}` : ''}`);
+    return usage ? 2 : 1;
+  }
+}
+
+async function importCommand(client: Client, values: Values, io: CliIO, json: boolean, out: (o: unknown) => void) {
+  const labels = typeof values.labels === 'string' ? resolve(values.labels) : undefined;
+  const folder = typeof values.folder === 'string' ? resolve(values.folder) : undefined;
+  const parquet = Array.isArray(values.parquet) ? values.parquet.map((p) => resolve(p)) : undefined;
+  if (folder && parquet) throw new UsageError('use --folder or --parquet, not both');
+  if (!folder && !parquet && !labels) throw new UsageError('import needs --folder, --parquet or --labels');
+
+  const bar = new ProgressBar('import', io.stderr, !json && io.stderr.isTTY === true);
+  const off = client.on('import.progress', (p) =>
+    bar.update(p.done, p.total, `new ${p.imported} dup ${p.duplicates} rejected ${p.rejected}`),
+  );
+  let summary: ImportSummary;
+  try {
+    if (folder) summary = await client.call('import.folder', { folder, ...(labels ? { labels } : {}) });
+    else if (parquet) summary = await client.call('import.parquet', { files: parquet, ...(labels ? { labels } : {}) });
+    else summary = await client.call('import.labels', { csv: labels! });
+  } finally {
+    off();
+    bar.end();
+  }
+  const { imported, duplicates, labeled, rejected } = summary;
+  if (json) out({ imported, duplicates, labeled, rejected });
+  else {
+    io.stderr.write(`Imported ${imported} images (${duplicates} already present), labeled ${labeled}, rejected ${rejected.length}.\n`);
+    for (const r of rejected.slice(0, 50)) io.stderr.write(`  rejected ${r.source}: ${r.reason}\n`);
+    if (rejected.length > 50) io.stderr.write(`  ... and ${rejected.length - 50} more (use --json for all)\n`);
+  }
+  return 0;
+}
+
+function formatStats(st: Stats): string {
+  const lines = [
+    `images      ${st.images}`,
+    `labeled     ${st.labeled}`,
+    `unlabeled   ${st.unlabeled}`,
+    `unreadable  ${st.unreadable}`,
+    `skipped     ${st.skipped}`,
+  ];
+  for (const [c, counts] of Object.entries(st.classCounts)) {
+    const present = counts.filter((n) => n > 0).length;
+    lines.push(`${c.padEnd(11)} ${present}/${counts.length} classes with examples`);
+  }
+  return lines.join('\n') + '\n';
+}

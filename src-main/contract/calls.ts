@@ -1,0 +1,124 @@
+/**
+ * Every call of the API: its name (`domain.verb`), the runtime schema of its
+ * input, and the type of its output. Transports and the dispatcher derive
+ * everything from this one table.
+ */
+import { z } from 'zod';
+import type {
+  ImagePage,
+  ImageSummary,
+  ImportSummary,
+  Stats,
+  Taxonomy,
+  UndoResult,
+} from './domain.js';
+import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
+
+const classId = (max: number) => z.number().int().min(0).max(max - 1);
+const annotator = z.string().trim().min(1, 'annotator name is required').max(100);
+const path = z.string().min(1, 'path is required').max(4096);
+
+export const labelInput = z
+  .object({
+    imageId: z.number().int().positive(),
+    state: z.enum(LABEL_STATES),
+    root: classId(CLASS_COUNTS.root).nullable(),
+    vowel: classId(CLASS_COUNTS.vowel).nullable(),
+    consonant: classId(CLASS_COUNTS.consonant).nullable(),
+    annotator,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const complete = v.root !== null && v.vowel !== null && v.consonant !== null;
+    if (v.state === 'labeled' && !complete) {
+      ctx.addIssue({ code: 'custom', message: 'a labeled image needs root, vowel and consonant', path: ['state'] });
+    }
+  });
+
+export const pageFilter = z
+  .object({
+    state: z.enum(LABEL_STATES).optional(),
+    root: classId(CLASS_COUNTS.root).optional(),
+    vowel: classId(CLASS_COUNTS.vowel).optional(),
+    consonant: classId(CLASS_COUNTS.consonant).optional(),
+    annotator: z.string().max(100).optional(),
+    split: z.enum(SPLITS).optional(),
+    /** Only images with id greater than this (keyset pagination). */
+    after: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+const empty = z.object({}).strict();
+
+export const callSchemas = {
+  'project.info': empty,
+  'taxonomy.get': empty,
+  'stats.get': empty,
+  'images.page': pageFilter,
+  'images.get': z.object({ id: z.number().int().positive() }).strict(),
+  'labels.set': labelInput,
+  'labels.setMany': z
+    .object({
+      imageIds: z.array(z.number().int().positive()).min(1).max(10_000),
+      component: z.enum(['root', 'vowel', 'consonant']),
+      value: z.number().int().min(0).max(CLASS_COUNTS.root - 1),
+      annotator,
+    })
+    .strict(),
+  'labels.history': z.object({ imageId: z.number().int().positive() }).strict(),
+  'labels.undo': z.object({ annotator }).strict(),
+  'labels.redo': z.object({ annotator }).strict(),
+  'import.folder': z.object({ folder: path, labels: path.optional() }).strict(),
+  'import.parquet': z.object({ files: z.array(path).min(1).max(100), labels: path.optional() }).strict(),
+  'import.labels': z.object({ csv: path }).strict(),
+  'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
+  'export.labels': z.object({ out: path }).strict(),
+} as const;
+
+export type Method = keyof typeof callSchemas;
+export type Input<M extends Method> = z.input<(typeof callSchemas)[M]>;
+/** The input after validation and defaults: what handlers receive. */
+export type ParsedInput<M extends Method> = z.output<(typeof callSchemas)[M]>;
+
+export interface ProjectInfo {
+  path: string;
+  name: string;
+  schemaVersion: number;
+  appVersion: string;
+}
+
+export interface LabelHistoryEntry {
+  id: number;
+  at: number;
+  annotator: string;
+  kind: 'edit' | 'undo' | 'redo' | 'import';
+  before: { state: string; root: number | null; vowel: number | null; consonant: number | null };
+  after: { state: string; root: number | null; vowel: number | null; consonant: number | null };
+}
+
+export interface Outputs {
+  'project.info': ProjectInfo;
+  'taxonomy.get': Taxonomy;
+  'stats.get': Stats;
+  'images.page': ImagePage;
+  'images.get': ImageSummary;
+  'labels.set': ImageSummary;
+  'labels.setMany': { updated: number };
+  'labels.history': LabelHistoryEntry[];
+  'labels.undo': UndoResult;
+  'labels.redo': UndoResult;
+  'import.folder': ImportSummary;
+  'import.parquet': ImportSummary;
+  'import.labels': ImportSummary;
+  'import.cancel': { cancelled: boolean };
+  'export.labels': { rows: number; path: string };
+}
+export type Output<M extends Method> = Outputs[M];
+
+/** What a service implements: one handler per call, input already validated. */
+export type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(callSchemas, name);
+}

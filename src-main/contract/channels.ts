@@ -1,0 +1,19 @@
+/** Every name that crosses a process or network boundary, written once. */
+export const CHANNELS = {
+  /** Electron IPC: renderer -> main request/response. */
+  invoke: 'grapheme-studio:invoke',
+  /** Electron IPC: main -> renderer events. */
+  event: 'grapheme-studio:event',
+} as const;
+
+export const HTTP = {
+  /** POST {prefix}{method} with a JSON body. */
+  apiPrefix: '/api/',
+  /** Server-sent events stream. */
+  events: '/events',
+  /** GET {imagePrefix}{id} returns the stored original bytes. */
+  imagePrefix: '/image/',
+  tokenHeader: 'x-grapheme-token',
+  tokenCookie: 'gs_token',
+  tokenQuery: 'token',
+} as const;

@@ -1,0 +1,26 @@
+/** Events pushed from the service to every connected front end. */
+import type { Rejection } from './domain.js';
+
+export interface ImportProgress {
+  jobId: string;
+  kind: 'folder' | 'parquet' | 'labels';
+  /** Items looked at so far (files, rows). */
+  done: number;
+  /** Items expected, when known. */
+  total: number | null;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  /** The latest rejection, so a UI can show it as it happens. */
+  lastRejection?: Rejection;
+}
+
+export interface Events {
+  'import.progress': ImportProgress;
+  'import.done': { jobId: string; imported: number; duplicates: number; labeled: number; rejected: number; cancelled: boolean };
+  'labels.changed': { imageIds: number[]; annotator: string };
+}
+export type EventName = keyof Events;
+export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.done', 'labels.changed'];

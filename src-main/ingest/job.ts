@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { ImportSummary, Rejection } from '../contract/domain.js';
+import type { ImportProgress } from '../contract/events.js';
+import type { NewImage } from '../store/images.js';
+import type { Project } from '../store/project.js';
+import { DEFAULT_CACHE_SIZE, preprocess } from './preprocess.js';
+
+export interface ImportOptions {
+  jobId: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface Candidate {
+  imageId: string;
+  source: string;
+  format: 'png' | 'jpeg';
+  bytes: Buffer;
+  width: number;
+  height: number;
+  gray: Uint8Array;
+  /** What identifies the content; defaults to the original bytes. */
+  hashOf?: Uint8Array;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+const BATCH = 256;
+
+/**
+ * Collects images of one import and writes them in batches, each batch one
+ * transaction: a crash loses at most the batch in flight, and re-running the
+ * import skips what is already stored (content hash), so it completes.
+ */
+export class ImportJob {
+  readonly summary: ImportSummary;
+  private pending: NewImage[] = [];
+  private pendingSources: string[] = [];
+  private done = 0;
+  private lastEmit = 0;
+  /** image_id -> database id for every image this import saw, new or already stored. */
+  readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly kind: ImportProgress['kind'],
+    private readonly opts: ImportOptions,
+    private total: number | null = null,
+  ) {
+    this.summary = { jobId: opts.jobId, imported: 0, duplicates: 0, labeled: 0, rejected: [], cancelled: false };
+  }
+
+  get cancelled(): boolean {
+    return this.opts.signal?.aborted ?? false;
+  }
+
+  setTotal(total: number | null): void {
+    this.total = total;
+  }
+
+  add(c: Candidate): void {
+    this.pending.push({
+      imageId: c.imageId,
+      sha256: createHash('sha256').update(c.hashOf ?? c.bytes).digest(),
+      source: c.source,
+      width: c.width,
+      height: c.height,
+      format: c.format,
+      bytes: c.bytes,
+      cacheSize: DEFAULT_CACHE_SIZE,
+      cache: preprocess(c.gray, c.width, c.height, DEFAULT_CACHE_SIZE),
+    });
+    this.pendingSources.push(c.source);
+    if (this.pending.length >= BATCH) this.flush();
+  }
+
+  reject(source: string, reason: string): void {
+    const r: Rejection = { source, reason };
+    this.summary.rejected.push(r);
+    this.done++;
+    this.emit(false, r);
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    const sources = this.pendingSources;
+    this.pending = [];
+    this.pendingSources = [];
+    const { images } = this.project;
+    const rejected: Rejection[] = [];
+    this.project.db.transaction(() => {
+      batch.forEach((img, i) => {
+        const outcome = images.insert(img);
+        if (outcome.kind === 'inserted') {
+          this.summary.imported++;
+          this.seen.set(img.imageId, outcome.id);
+        } else if (outcome.kind === 'duplicate') {
+          this.summary.duplicates++;
+          this.seen.set(img.imageId, outcome.id);
+        } else {
+          rejected.push({
+            source: sources[i]!,
+            reason: `an image named "${img.imageId}" with different content is already in the project`,
+          });
+        }
+      });
+    }).immediate();
+    this.done += batch.length;
+    for (const r of rejected) this.reject(r.source, r.reason);
+    this.emit(false);
+  }
+
+  emit(force: boolean, lastRejection?: Rejection): void {
+    const now = Date.now();
+    if (!force && !lastRejection && now - this.lastEmit < PROGRESS_INTERVAL_MS) return;
+    this.lastEmit = now;
+    this.opts.onProgress?.({
+      jobId: this.opts.jobId,
+      kind: this.kind,
+      done: this.done,
+      total: this.total,
+      imported: this.summary.imported,
+      duplicates: this.summary.duplicates,
+      rejected: this.summary.rejected.length,
+      ...(lastRejection ? { lastRejection } : {}),
+    });
+  }
+
+  finish(): ImportSummary {
+    this.flush();
+    this.summary.cancelled = this.cancelled;
+    this.emit(true);
+    return this.summary;
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Handlers, ParsedInput } from '../contract/calls.js';
+import { AppError } from '../contract/envelope.js';
+import type { ImportSummary } from '../contract/domain.js';
+import type { EventName, Events } from '../contract/events.js';
+import { exportLabels } from '../ingest/export-labels.js';
+import { importFolder } from '../ingest/folder.js';
+import type { ImportOptions } from '../ingest/job.js';
+import { importLabels } from '../ingest/labels-csv.js';
+import { importParquet } from '../ingest/parquet.js';
+import type { Project } from '../store/project.js';
+import { APP_VERSION } from './version.js';
+
+export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+/**
+ * Implements every call of the contract over one open project. It knows
+ * nothing of transports: they hand it validated input and relay its events.
+ */
+export class Service {
+  private readonly jobs = new Map<string, AbortController>();
+  private readonly listeners = new Set<Emit>();
+
+  constructor(readonly project: Project) {}
+
+  /** Subscribes to every event; returns the unsubscribe function. */
+  subscribe(listener: Emit): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit: Emit = (event, payload) => {
+    for (const l of this.listeners) l(event, payload);
+  };
+
+  /** Runs an import as a cancellable job that reports progress as events. */
+  private async runImport(
+    jobId: string | undefined,
+    work: (opts: ImportOptions) => Promise<ImportSummary>,
+  ): Promise<ImportSummary> {
+    const id = jobId ?? randomUUID();
+    const controller = new AbortController();
+    this.jobs.set(id, controller);
+    try {
+      const summary = await work({
+        jobId: id,
+        signal: controller.signal,
+        onProgress: (p) => this.emit('import.progress', p),
+      });
+      this.emit('import.done', {
+        jobId: id,
+        imported: summary.imported,
+        duplicates: summary.duplicates,
+        labeled: summary.labeled,
+        rejected: summary.rejected.length,
+        cancelled: summary.cancelled,
+      });
+      if (summary.labeled > 0 || summary.imported > 0) this.emit('labels.changed', { imageIds: [], annotator: 'import' });
+      return summary;
+    } finally {
+      this.jobs.delete(id);
+    }
+  }
+
+  importFolder(input: ParsedInput<'import.folder'>, jobId?: string) {
+    return this.runImport(jobId, (opts) => importFolder(this.project, input.folder, input.labels, opts));
+  }
+
+  importParquet(input: ParsedInput<'import.parquet'>, jobId?: string) {
+    return this.runImport(jobId, (opts) => importParquet(this.project, input.files, input.labels, opts));
+  }
+
+  importLabels(input: ParsedInput<'import.labels'>, jobId?: string) {
+    return this.runImport(jobId, (opts) => importLabels(this.project, input.csv, opts));
+  }
+
+  private undoResult(annotator: string, imageIds: number[]) {
+    if (imageIds.length) this.emit('labels.changed', { imageIds, annotator });
+    const { labels } = this.project;
+    return { imageIds, canUndo: labels.canUndo(annotator), canRedo: labels.canRedo(annotator) };
+  }
+
+  readonly handlers: Handlers = {
+    'project.info': () => ({
+      path: this.project.path,
+      name: this.project.name,
+      schemaVersion: this.project.schemaVersion,
+      appVersion: APP_VERSION,
+    }),
+    'taxonomy.get': () => this.project.taxonomy,
+    'stats.get': () => this.project.labels.stats(),
+    'images.page': (input) => this.project.images.page(input),
+    'images.get': ({ id }) => {
+      const img = this.project.images.get(id);
+      if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);
+      return img;
+    },
+    'labels.set': (input) => {
+      const { imageId, annotator, ...value } = input;
+      const changed = this.project.labels.apply([{ imageId, ...value }], annotator, 'edit');
+      if (changed.length) this.emit('labels.changed', { imageIds: changed, annotator });
+      return this.project.images.get(imageId)!;
+    },
+    'labels.setMany': ({ imageIds, component, value, annotator }) => {
+      const { images, labels, taxonomy } = this.project;
+      if (value >= taxonomy[component].length) {
+        throw new AppError('invalid_input', `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`, [
+          { path: 'value', message: 'out of range' },
+        ]);
+      }
+      const changes = imageIds.map((id) => {
+        const cur = images.get(id);
+        if (!cur) throw new AppError('not_found', `Image ${id} does not exist.`);
+        const next = { imageId: id, state: cur.state, root: cur.root, vowel: cur.vowel, consonant: cur.consonant };
+        next[component] = value;
+        const complete = next.root !== null && next.vowel !== null && next.consonant !== null;
+        if (complete && (cur.state === 'unlabeled' || cur.state === 'skipped')) next.state = 'labeled';
+        return next;
+      });
+      const changed = labels.apply(changes, annotator, 'edit');
+      if (changed.length) this.emit('labels.changed', { imageIds: changed, annotator });
+      return { updated: changed.length };
+    },
+    'labels.history': ({ imageId }) => this.project.labels.historyOf(imageId),
+    'labels.undo': ({ annotator }) => this.undoResult(annotator, this.project.labels.undo(annotator)),
+    'labels.redo': ({ annotator }) => this.undoResult(annotator, this.project.labels.redo(annotator)),
+    'import.folder': (input) => this.importFolder(input),
+    'import.parquet': (input) => this.importParquet(input),
+    'import.labels': (input) => this.importLabels(input),
+    'import.cancel': ({ jobId }) => {
+      const job = this.jobs.get(jobId);
+      job?.abort();
+      return { cancelled: job !== undefined };
+    },
+    'export.labels': ({ out }) => exportLabels(this.project, out),
+  };
+
+  close(): void {
+    for (const job of this.jobs.values()) job.abort();
+    this.project.close();
+  }
+}

@@ -1,0 +1,124 @@
+import type { ImagePage, ImageSummary, LabelState, Split } from '../contract/domain.js';
+import type { ParsedInput } from '../contract/calls.js';
+import type { DB } from './db.js';
+
+export interface NewImage {
+  imageId: string;
+  sha256: Buffer;
+  source: string;
+  width: number;
+  height: number;
+  format: 'png' | 'jpeg';
+  bytes: Buffer;
+  cacheSize: number;
+  cache: Uint8Array;
+}
+
+export type InsertOutcome = { kind: 'inserted'; id: number } | { kind: 'duplicate'; id: number } | { kind: 'name-taken' };
+
+interface Row {
+  id: number;
+  image_id: string;
+  source: string;
+  width: number;
+  height: number;
+  state: LabelState;
+  root: number | null;
+  vowel: number | null;
+  consonant: number | null;
+  annotator: string | null;
+  updated_at: number | null;
+  split: Split | null;
+}
+
+export const SUMMARY_COLUMNS = `i.id, i.image_id, i.source, i.width, i.height, l.state, l.root, l.vowel, l.consonant,
+  l.annotator, l.updated_at, s.split`;
+export const SUMMARY_FROM = `images i JOIN labels l ON l.image_id = i.id LEFT JOIN splits s ON s.image_id = i.id`;
+
+export function toSummary(r: Row): ImageSummary {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    source: r.source,
+    width: r.width,
+    height: r.height,
+    state: r.state,
+    root: r.root,
+    vowel: r.vowel,
+    consonant: r.consonant,
+    annotator: r.annotator,
+    updatedAt: r.updated_at,
+    split: r.split,
+  };
+}
+
+export class ImageStore {
+  private readonly bySha;
+  private readonly byName;
+  private readonly insertImage;
+  private readonly insertBytes;
+  private readonly insertCache;
+  private readonly insertLabel;
+  private readonly getOne;
+
+  constructor(private readonly db: DB) {
+    this.bySha = db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck();
+    this.byName = db.prepare('SELECT id FROM images WHERE image_id = ?').pluck();
+    this.insertImage = db.prepare(
+      `INSERT INTO images (image_id, sha256, source, width, height, format, created_at)
+       VALUES (@imageId, @sha256, @source, @width, @height, @format, @createdAt)`,
+    );
+    this.insertBytes = db.prepare('INSERT INTO image_bytes (image_id, bytes) VALUES (?, ?)');
+    this.insertCache = db.prepare('INSERT OR REPLACE INTO image_cache (image_id, size, pixels) VALUES (?, ?, ?)');
+    this.insertLabel = db.prepare(`INSERT INTO labels (image_id) VALUES (?)`);
+    this.getOne = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE i.id = ?`);
+  }
+
+  /** Inserts one image unless its content or its name is already stored. Call inside a transaction. */
+  insert(img: NewImage, now = Date.now()): InsertOutcome {
+    const dup = this.bySha.get(img.sha256) as number | undefined;
+    if (dup !== undefined) return { kind: 'duplicate', id: dup };
+    if (this.byName.get(img.imageId) !== undefined) return { kind: 'name-taken' };
+    const id = Number(this.insertImage.run({ ...img, createdAt: now }).lastInsertRowid);
+    this.insertBytes.run(id, img.bytes);
+    this.insertCache.run(id, img.cacheSize, Buffer.from(img.cache.buffer, img.cache.byteOffset, img.cache.byteLength));
+    this.insertLabel.run(id);
+    return { kind: 'inserted', id };
+  }
+
+  idByName(imageId: string): number | undefined {
+    return this.byName.get(imageId) as number | undefined;
+  }
+
+  get(id: number): ImageSummary | undefined {
+    const row = this.getOne.get(id) as Row | undefined;
+    return row && toSummary(row);
+  }
+
+  bytes(id: number): { bytes: Buffer; format: string } | undefined {
+    return this.db
+      .prepare('SELECT b.bytes, i.format FROM image_bytes b JOIN images i ON i.id = b.image_id WHERE b.image_id = ?')
+      .get(id) as { bytes: Buffer; format: string } | undefined;
+  }
+
+  /** One page of images matching a filter, by ascending id (keyset pagination). */
+  page(filter: ParsedInput<'images.page'>): ImagePage {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.state !== undefined) (where.push('l.state = @state'), (params.state = filter.state));
+    if (filter.root !== undefined) (where.push('l.root = @root'), (params.root = filter.root));
+    if (filter.vowel !== undefined) (where.push('l.vowel = @vowel'), (params.vowel = filter.vowel));
+    if (filter.consonant !== undefined) (where.push('l.consonant = @consonant'), (params.consonant = filter.consonant));
+    if (filter.annotator !== undefined) (where.push('l.annotator = @annotator'), (params.annotator = filter.annotator));
+    if (filter.split !== undefined) (where.push('s.split = @split'), (params.split = filter.split));
+    const base = where.length ? where.join(' AND ') : '1';
+    const after = filter.after ?? 0;
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${base} AND i.id > @after ORDER BY i.id LIMIT @limit`)
+      .all({ ...params, after, limit: filter.limit + 1 }) as Row[];
+    const more = rows.length > filter.limit;
+    if (more) rows.pop();
+    const total = (this.db.prepare(`SELECT count(*) FROM ${SUMMARY_FROM} WHERE ${base}`).pluck().get(params) as number) ?? 0;
+    return { items: rows.map(toSummary), next: more ? rows[rows.length - 1]!.id : null, total };
+  }
+}

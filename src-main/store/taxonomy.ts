@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Component, Taxonomy } from '../contract/domain.js';
+import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
+import { parseCsv } from '../ingest/csv.js';
+import type { DB } from './db.js';
+import { resourcesDir } from './resources.js';
+
+const CSV_COMPONENT: Record<string, Component> = {
+  grapheme_root: 'root',
+  vowel_diacritic: 'vowel',
+  consonant_diacritic: 'consonant',
+};
+
+/** Reads class_map.csv (component_type,label,component) into a taxonomy. */
+export function readClassMap(file = join(resourcesDir(), 'class_map.csv')): Taxonomy {
+  const taxonomy: Taxonomy = { root: [], vowel: [], consonant: [] };
+  let header = true;
+  for (const { line, fields } of parseCsv(readFileSync(file, 'utf8'))) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    const [type, label, glyph] = fields;
+    const component = CSV_COMPONENT[type ?? ''];
+    const id = Number(label);
+    if (!component || !Number.isInteger(id) || glyph === undefined) {
+      throw new Error(`${file}:${line}: expected component_type,label,component`);
+    }
+    taxonomy[component].push({ id, glyph: glyph === '0' ? '' : glyph.normalize('NFC') });
+  }
+  for (const c of COMPONENTS) {
+    taxonomy[c].sort((a, b) => a.id - b.id);
+    if (taxonomy[c].length !== CLASS_COUNTS[c] || taxonomy[c].some((k, i) => k.id !== i)) {
+      throw new Error(`${file}: ${c} must have ids 0..${CLASS_COUNTS[c] - 1}`);
+    }
+  }
+  return taxonomy;
+}
+
+export function seedTaxonomy(db: DB): void {
+  const count = db.prepare('SELECT count(*) AS n FROM taxonomy').get() as { n: number };
+  if (count.n > 0) return;
+  const taxonomy = readClassMap();
+  const insert = db.prepare('INSERT INTO taxonomy (component, id, glyph) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    for (const c of COMPONENTS) for (const k of taxonomy[c]) insert.run(c, k.id, k.glyph);
+  })();
+}
+
+export function loadTaxonomy(db: DB): Taxonomy {
+  const rows = db.prepare('SELECT component, id, glyph FROM taxonomy ORDER BY component, id').all() as {
+    component: Component;
+    id: number;
+    glyph: string;
+  }[];
+  const taxonomy: Taxonomy = { root: [], vowel: [], consonant: [] };
+  for (const r of rows) taxonomy[r.component].push({ id: r.id, glyph: r.glyph });
+  return taxonomy;
+}
+
+/**
+ * The grapheme the three components write, in Bengali order: reph (র্)
+ * before the root, ya-/ra-phala right after it, then the vowel sign, then
+ * candrabindu.
+ */
+export function composeGrapheme(taxonomy: Taxonomy, root: number, vowel: number, consonant: number): string {
+  const r = taxonomy.root[root]?.glyph ?? '';
+  const v = taxonomy.vowel[vowel]?.glyph ?? '';
+  switch (consonant) {
+    case 1:
+      return r + v + 'ঁ';
+    case 2:
+      return 'র্' + r + v;
+    case 3:
+      return 'র্' + r + '্য' + v;
+    case 4:
+      return r + '্য' + v;
+    case 5:
+      return r + '্র' + v;
+    case 6:
+      return r + '্র্য' + v;
+    default:
+      return r + v;
+  }
+}

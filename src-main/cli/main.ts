@@ -62,7 +62,10 @@ function need(values: Values, name: string): string {
 }
 
 /** Runs one CLI command; returns the exit code. */
-export async function runCli(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let json = argv.includes('--json');
   const out = (obj: unknown) => io.stdout.write(JSON.stringify(obj) + '\n');
   try {
@@ -137,7 +140,9 @@ async function importCommand(client: Client, values: Values, io: CliIO, json: bo
   const { imported, duplicates, labeled, rejected } = summary;
   if (json) out({ imported, duplicates, labeled, rejected });
   else {
-    io.stderr.write(`Imported ${imported} images (${duplicates} already present), labeled ${labeled}, rejected ${rejected.length}.\n`);
+    io.stderr.write(
+      `Imported ${imported} images (${duplicates} already present), labeled ${labeled}, rejected ${rejected.length}.\n`,
+    );
     for (const r of rejected.slice(0, 50)) io.stderr.write(`  rejected ${r.source}: ${r.reason}\n`);
     if (rejected.length > 50) io.stderr.write(`  ... and ${rejected.length - 50} more (use --json for all)\n`);
   }

@@ -4,17 +4,15 @@
  * everything from this one table.
  */
 import { z } from 'zod';
-import type {
-  ImagePage,
-  ImageSummary,
-  ImportSummary,
-  Stats,
-  Taxonomy,
-  UndoResult,
-} from './domain.js';
+import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResult } from './domain.js';
 import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
 
-const classId = (max: number) => z.number().int().min(0).max(max - 1);
+const classId = (max: number) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(max - 1);
 const annotator = z.string().trim().min(1, 'annotator name is required').max(100);
 const path = z.string().min(1, 'path is required').max(4096);
 
@@ -62,7 +60,11 @@ export const callSchemas = {
     .object({
       imageIds: z.array(z.number().int().positive()).min(1).max(10_000),
       component: z.enum(['root', 'vowel', 'consonant']),
-      value: z.number().int().min(0).max(CLASS_COUNTS.root - 1),
+      value: z
+        .number()
+        .int()
+        .min(0)
+        .max(CLASS_COUNTS.root - 1),
       annotator,
     })
     .strict(),

@@ -8,7 +8,10 @@ export type Dispatch = (method: string, input: unknown) => Promise<Envelope<unkn
  * settles with an envelope: unknown calls, bad input and thrown errors all
  * become typed errors, never a rejected promise or a hang.
  */
-export function createDispatcher(handlers: Handlers, onInternalError?: (method: string, err: unknown) => void): Dispatch {
+export function createDispatcher(
+  handlers: Handlers,
+  onInternalError?: (method: string, err: unknown) => void,
+): Dispatch {
   return async (method, input) => {
     if (typeof method !== 'string' || !isMethod(method)) {
       return fail('unknown_call', `Unknown call "${String(method)}".`);

@@ -17,7 +17,14 @@ export interface ImportProgress {
 
 export interface Events {
   'import.progress': ImportProgress;
-  'import.done': { jobId: string; imported: number; duplicates: number; labeled: number; rejected: number; cancelled: boolean };
+  'import.done': {
+    jobId: string;
+    imported: number;
+    duplicates: number;
+    labeled: number;
+    rejected: number;
+    cancelled: boolean;
+  };
   'labels.changed': { imageIds: number[]; annotator: string };
 }
 export type EventName = keyof Events;

@@ -6,7 +6,8 @@ export const MAX_PIXELS = 25_000_000;
 export type ImageFormat = 'png' | 'jpeg';
 
 export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47)
+    return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   return null;
 }
@@ -41,7 +42,12 @@ export async function decodeImage(bytes: Buffer): Promise<Decoded> {
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) throw new Error(`expected 1 channel after conversion, got ${info.channels}`);
-    return { format, width: info.width, height: info.height, gray: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      format,
+      width: info.width,
+      height: info.height,
+      gray: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (err) {
     throw new Error(`unreadable ${format.toUpperCase()} (truncated or corrupt): ${shortReason(err)}`);
   }
@@ -49,5 +55,8 @@ export async function decodeImage(bytes: Buffer): Promise<Decoded> {
 
 function shortReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.replace(/^Input (buffer|file) /, '').slice(0, 200);
+  return msg
+    .split('\n')[0]!
+    .replace(/^Input (buffer|file) /, '')
+    .slice(0, 200);
 }

@@ -30,7 +30,10 @@ export async function exportLabels(project: Project, out: string): Promise<{ row
     await writeFile(tmp, text, 'utf8');
     await rename(tmp, out);
   } catch (err) {
-    throw new AppError('bad_input', `Cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AppError(
+      'bad_input',
+      `Cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return { rows, path: out };
 }

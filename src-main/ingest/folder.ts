@@ -25,7 +25,10 @@ async function* walk(dir: string): AsyncGenerator<string> {
 
 /** The stable name of a file in a folder import: its relative path without extension, with '/'. */
 export function imageIdFor(folder: string, file: string): string {
-  return relative(folder, file).split(sep).join('/').replace(/\.[^./]+$/, '');
+  return relative(folder, file)
+    .split(sep)
+    .join('/')
+    .replace(/\.[^./]+$/, '');
 }
 
 /**

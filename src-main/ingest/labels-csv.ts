@@ -22,12 +22,20 @@ export const IMPORT_ANNOTATOR_PREFIX = 'import:';
  * Reads a labels CSV and applies its valid rows as one import gesture.
  * Invalid rows are rejected with file:line and the reason; they change nothing.
  */
-export async function applyLabelCsv(project: Project, file: string, resolveName: NameResolver, job: ImportJob): Promise<void> {
+export async function applyLabelCsv(
+  project: Project,
+  file: string,
+  resolveName: NameResolver,
+  job: ImportJob,
+): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new AppError('bad_input', `Cannot read labels CSV ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AppError(
+      'bad_input',
+      `Cannot read labels CSV ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let header: string[] | null = null;
   let col: Record<string, number> = {};
@@ -80,7 +88,14 @@ export async function applyLabelCsv(project: Project, file: string, resolveName:
       }
       firstLine.set(id, line);
       const grapheme = 'grapheme' in col ? (fields[col.grapheme!] ?? null) : null;
-      changes.push({ imageId: id, state: 'labeled', root: values.root!, vowel: values.vowel!, consonant: values.consonant!, grapheme });
+      changes.push({
+        imageId: id,
+        state: 'labeled',
+        root: values.root!,
+        vowel: values.vowel!,
+        consonant: values.consonant!,
+        grapheme,
+      });
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
@@ -94,9 +109,14 @@ export async function applyLabelCsv(project: Project, file: string, resolveName:
 /** Applies a competition-format train.csv to images already in the project. */
 export async function importLabels(project: Project, file: string, opts: ImportOptions): Promise<ImportSummary> {
   const job = new ImportJob(project, 'labels', opts);
-  await applyLabelCsv(project, file, ({ imageId, path }) => {
-    const name = imageId ?? path ?? '';
-    return project.images.idByName(name) ?? `no image with image_id "${name}" in this project`;
-  }, job);
+  await applyLabelCsv(
+    project,
+    file,
+    ({ imageId, path }) => {
+      const name = imageId ?? path ?? '';
+      return project.images.idByName(name) ?? `no image with image_id "${name}" in this project`;
+    },
+    job,
+  );
   return job.finish();
 }

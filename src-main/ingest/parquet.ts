@@ -1,11 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { readColumn } from 'hyparquet/src/column.js';
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import type { ImportSummary } from '../contract/domain.js';
 import type { Project } from '../store/project.js';
 import { ImportJob, type ImportOptions } from './job.js';
 import { applyLabelCsv } from './labels-csv.js';
-import { encodeGrayPng } from './png.js';
+import { encodeGrayPngAsync } from './png.js';
 
 /** The competition's image size: 137 rows of 236 pixels, row-major. */
 export const PARQUET_HEIGHT = 137;
@@ -16,8 +18,6 @@ export const PARQUET_PIXELS = PARQUET_HEIGHT * PARQUET_WIDTH;
  * file or row-group size (a larger row group is read in several slabs).
  */
 export const SLAB_ROWS = 8192;
-/** Pixel columns decoded per parquetRead call. */
-const COLUMN_BATCH = 4096;
 
 function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
   return {
@@ -69,10 +69,17 @@ export async function importParquet(
   }
   job.flush();
   if (labelsCsv && !job.cancelled) {
-    await applyLabelCsv(project, resolve(labelsCsv), ({ imageId, path }) => {
-      const name = imageId ?? path ?? '';
-      return job.seen.get(name) ?? project.images.idByName(name) ?? `no image with image_id "${name}" in this project`;
-    }, job);
+    await applyLabelCsv(
+      project,
+      resolve(labelsCsv),
+      ({ imageId, path }) => {
+        const name = imageId ?? path ?? '';
+        return (
+          job.seen.get(name) ?? project.images.idByName(name) ?? `no image with image_id "${name}" in this project`
+        );
+      },
+      job,
+    );
   }
   return job.finish();
 }
@@ -103,15 +110,23 @@ async function importOneParquet(job: ImportJob, file: string, totalBefore: numbe
     }
     const rows = Number(meta.num_rows);
     job.setTotal(totalBefore + rows);
-    const slab = new Uint8Array(Math.min(SLAB_ROWS, Math.max(rows, 1)) * PARQUET_PIXELS);
-    for (let start = 0; start < rows && !job.cancelled; start += SLAB_ROWS) {
-      const end = Math.min(rows, start + SLAB_ROWS);
+    const slabRows = Math.min(SLAB_ROWS, Math.max(1, ...meta.row_groups.map((g) => Number(g.num_rows))));
+    const slab = new Uint8Array(slabRows * PARQUET_PIXELS);
+    const bad = new Uint8Array(slabRows);
+    let groupStart = 0;
+    for (let g = 0; g < meta.row_groups.length && !job.cancelled; g++) {
+      const groupRows = Number(meta.row_groups[g]!.num_rows);
       try {
-        await decodeSlab(buffer, meta, layout, start, end, slab, job, file);
+        const readers = columnReaders(meta, g, layout);
+        for (let s = 0; s < groupRows && !job.cancelled; s += slabRows) {
+          const e = Math.min(groupRows, s + slabRows);
+          const ids = await decodeSlab(handle, readers, s, e, slab, bad, job);
+          if (!job.cancelled) await addRows(job, file, groupStart + s, ids, slab, bad);
+        }
       } catch (err) {
-        job.reject(`${file}:rows ${start}-${rows - 1}`, `cannot decode (truncated or corrupt): ${(err as Error).message}`);
-        break;
+        job.reject(`${file}:row group ${g} (rows ${groupStart}-${groupStart + groupRows - 1})`, `cannot decode (truncated or corrupt): ${(err as Error).message}`);
       }
+      groupStart += groupRows;
     }
     return rows;
   } finally {
@@ -119,57 +134,133 @@ async function importOneParquet(job: ImportJob, file: string, totalBefore: numbe
   }
 }
 
-async function decodeSlab(
-  buffer: AsyncBuffer,
-  meta: FileMetaData,
-  layout: Layout,
-  start: number,
-  end: number,
-  slab: Uint8Array,
-  job: ImportJob,
-  file: string,
-): Promise<void> {
-  const n = end - start;
-  const ids: string[] = new Array(n);
-  const bad = new Uint8Array(n); // 1 = a pixel value outside 0..255
-  await parquetRead({
-    file: buffer,
-    metadata: meta,
-    columns: [layout.idColumn],
-    rowStart: start,
-    rowEnd: end,
-    onChunk: ({ columnData, rowStart }) => {
-      for (let i = 0; i < columnData.length; i++) ids[rowStart - start + i] = String(columnData[i]);
-    },
-  });
-  const index = new Map(layout.pixelColumns.map((c, i) => [c, i]));
-  for (let c0 = 0; c0 < layout.pixelColumns.length && !job.cancelled; c0 += COLUMN_BATCH) {
-    await parquetRead({
-      file: buffer,
-      metadata: meta,
-      columns: layout.pixelColumns.slice(c0, c0 + COLUMN_BATCH),
-      rowStart: start,
-      rowEnd: end,
-      onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
-        const col = index.get(columnName)!;
-        const from = Math.max(rowStart, start);
-        const to = Math.min(rowEnd, end);
-        for (let r = from; r < to; r++) {
-          const raw: unknown = columnData[r - rowStart];
-          const v = typeof raw === 'number' ? raw : raw === null || raw === undefined ? NaN : Number(raw);
-          const row = r - start;
-          if (!(v >= 0 && v <= 255)) bad[row] = 1;
-          slab[row * PARQUET_PIXELS + col] = v;
-        }
+/** Per-file column readers, built once: hyparquet's own planner is quadratic in the column count. */
+interface ColumnReader {
+  startByte: number;
+  endByte: number;
+  decoder: Record<string, unknown>;
+}
+
+function columnReaders(meta: FileMetaData, group: number, layout: Layout): { id: ColumnReader; pixels: ColumnReader[] } {
+  const tree = parquetSchema(meta);
+  const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
+  const byName = new Map<string, ColumnReader>();
+  for (const chunk of meta.row_groups[group]!.columns) {
+    const m = chunk.meta_data;
+    if (!m) throw new Error('column metadata missing');
+    const leaf = leafByName.get(m.path_in_schema[0]!);
+    if (!leaf || m.path_in_schema.length !== 1) throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
+    const offset = Number(m.dictionary_page_offset || m.data_page_offset);
+    byName.set(leaf.element.name, {
+      startByte: offset,
+      endByte: offset + Number(m.total_compressed_size),
+      decoder: {
+        pathInSchema: m.path_in_schema,
+        element: leaf.element,
+        schemaPath: [tree, leaf],
+        ...m,
+        parsers: DEFAULT_PARSERS,
       },
     });
   }
-  if (job.cancelled) return;
+  const get = (name: string) => {
+    const r = byName.get(name);
+    if (!r) throw new Error(`row group ${group} has no column ${name}`);
+    return r;
+  };
+  return { id: get(layout.idColumn), pixels: layout.pixelColumns.map(get) };
+}
+
+/** Decodes rows [selectStart, selectEnd) of one column chunk, calling put(row, value) for each. */
+function decodeColumn(
+  bytes: ArrayBuffer,
+  byteOffset: number,
+  reader: ColumnReader,
+  selectStart: number,
+  selectEnd: number,
+  put: (row: number, value: unknown) => void,
+): void {
+  const view = new DataView(bytes, byteOffset, reader.endByte - reader.startByte);
+  const { data, skipped } = readColumn({ view, offset: 0 }, { groupStart: 0, selectStart, selectEnd } as never, reader.decoder as never);
+  let row = skipped;
+  for (const page of data) {
+    for (let i = 0; i < page.length; i++, row++) if (row >= selectStart && row < selectEnd) put(row - selectStart, page[i]);
+  }
+}
+
+/** Reads consecutive column chunks with one read each up to this many bytes. */
+const READ_RUN = 8 << 20;
+
+async function decodeSlab(
+  file: FileHandle,
+  readers: { id: ColumnReader; pixels: ColumnReader[] },
+  start: number,
+  end: number,
+  slab: Uint8Array,
+  bad: Uint8Array,
+  job: ImportJob,
+): Promise<string[]> {
+  const n = end - start;
+  const ids: string[] = new Array(n);
+  const idBytes = await readRange(file, readers.id.startByte, readers.id.endByte);
+  decodeColumn(idBytes, 0, readers.id, start, end, (row, v) => (ids[row] = v == null ? '' : String(v)));
+  bad.fill(0, 0, n);
+  const cols = readers.pixels;
+  for (let c0 = 0; c0 < cols.length && !job.cancelled; ) {
+    // A run of consecutive chunks on disk, read at once.
+    let c1 = c0 + 1;
+    while (c1 < cols.length && cols[c1]!.startByte === cols[c1 - 1]!.endByte && cols[c1]!.endByte - cols[c0]!.startByte <= READ_RUN) c1++;
+    const base = cols[c0]!.startByte;
+    const bytes = await readRange(file, base, cols[c1 - 1]!.endByte);
+    for (let c = c0; c < c1; c++) {
+      const reader = cols[c]!;
+      decodeColumn(bytes, reader.startByte - base, reader, start, end, (row, raw) => {
+        const v = typeof raw === 'number' ? raw : raw === null || raw === undefined ? NaN : Number(raw);
+        if (!(v >= 0 && v <= 255)) bad[row] = 1;
+        slab[row * PARQUET_PIXELS + c] = v;
+      });
+    }
+    c0 = c1;
+  }
+  return ids;
+}
+
+async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
+  const buf = Buffer.allocUnsafeSlow(end - start);
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);
+    if (bytesRead === 0) throw new Error('unexpected end of file');
+    got += bytesRead;
+  }
+  return buf.buffer as ArrayBuffer;
+}
+
+/** Rows whose PNG encodings are in flight at once on the thread pool. */
+const ENCODE_AHEAD = 32;
+
+async function addRows(job: ImportJob, file: string, start: number, ids: string[], slab: Uint8Array, bad: Uint8Array): Promise<void> {
   const name = basename(file);
-  for (let row = 0; row < n; row++) {
+  const pending: { imageId: string; gray: Uint8Array; png: Promise<Buffer> }[] = [];
+  const drain = async (keep: number) => {
+    while (pending.length > keep) {
+      const p = pending.shift()!;
+      job.add({
+        imageId: p.imageId,
+        source: `${name}:${p.imageId}`,
+        format: 'png',
+        bytes: await p.png,
+        width: PARQUET_WIDTH,
+        height: PARQUET_HEIGHT,
+        gray: p.gray,
+        hashOf: p.gray,
+      });
+    }
+  };
+  for (let row = 0; row < ids.length; row++) {
     const source = `${file}:row ${start + row}`;
     const imageId = ids[row];
-    if (!imageId || imageId === 'undefined' || imageId === 'null') {
+    if (!imageId) {
       job.reject(source, 'missing image_id');
       continue;
     }
@@ -178,15 +269,8 @@ async function decodeSlab(
       continue;
     }
     const gray = slab.slice(row * PARQUET_PIXELS, (row + 1) * PARQUET_PIXELS);
-    job.add({
-      imageId,
-      source: `${name}:${imageId}`,
-      format: 'png',
-      bytes: encodeGrayPng(gray, PARQUET_WIDTH, PARQUET_HEIGHT),
-      width: PARQUET_WIDTH,
-      height: PARQUET_HEIGHT,
-      gray,
-      hashOf: gray,
-    });
+    pending.push({ imageId, gray, png: encodeGrayPngAsync(gray, PARQUET_WIDTH, PARQUET_HEIGHT) });
+    await drain(ENCODE_AHEAD);
   }
+  await drain(0);
 }

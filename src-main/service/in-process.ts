@@ -3,7 +3,10 @@ import { createDispatcher } from '../contract/dispatcher.js';
 import type { Service } from './service.js';
 
 /** The transport for the CLI and tests: same dispatcher, no wire. */
-export function inProcessTransport(service: Service, onInternalError?: (method: string, err: unknown) => void): Transport {
+export function inProcessTransport(
+  service: Service,
+  onInternalError?: (method: string, err: unknown) => void,
+): Transport {
   const dispatch = createDispatcher(service.handlers, onInternalError);
   return {
     invoke: (method, input) => dispatch(method, structuredClone(input)),

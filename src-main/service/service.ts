@@ -55,7 +55,8 @@ export class Service {
         rejected: summary.rejected.length,
         cancelled: summary.cancelled,
       });
-      if (summary.labeled > 0 || summary.imported > 0) this.emit('labels.changed', { imageIds: [], annotator: 'import' });
+      if (summary.labeled > 0 || summary.imported > 0)
+        this.emit('labels.changed', { imageIds: [], annotator: 'import' });
       return summary;
     } finally {
       this.jobs.delete(id);
@@ -104,9 +105,11 @@ export class Service {
     'labels.setMany': ({ imageIds, component, value, annotator }) => {
       const { images, labels, taxonomy } = this.project;
       if (value >= taxonomy[component].length) {
-        throw new AppError('invalid_input', `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`, [
-          { path: 'value', message: 'out of range' },
-        ]);
+        throw new AppError(
+          'invalid_input',
+          `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`,
+          [{ path: 'value', message: 'out of range' }],
+        );
       }
       const changes = imageIds.map((id) => {
         const cur = images.get(id);

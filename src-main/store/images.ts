@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { ImagePage, ImageSummary, LabelState, Split } from '../contract/domain.js';
 import type { ParsedInput } from '../contract/calls.js';
 import type { DB } from './db.js';
@@ -11,10 +12,12 @@ export interface NewImage {
   format: 'png' | 'jpeg';
   bytes: Buffer;
   cacheSize: number;
+  /** The preprocessed tensor, deflate-raw compressed. */
   cache: Uint8Array;
 }
 
-export type InsertOutcome = { kind: 'inserted'; id: number } | { kind: 'duplicate'; id: number } | { kind: 'name-taken' };
+export type InsertOutcome =
+  { kind: 'inserted'; id: number } | { kind: 'duplicate'; id: number } | { kind: 'name-taken' };
 
 interface Row {
   id: number;
@@ -95,6 +98,14 @@ export class ImageStore {
     return row && toSummary(row);
   }
 
+  /** The preprocessed size x size tensor of an image (ink bright), or undefined if not cached. */
+  cached(id: number, size: number): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?').pluck().get(id, size) as
+      | Buffer
+      | undefined;
+    return row && new Uint8Array(inflateRawSync(row));
+  }
+
   bytes(id: number): { bytes: Buffer; format: string } | undefined {
     return this.db
       .prepare('SELECT b.bytes, i.format FROM image_bytes b JOIN images i ON i.id = b.image_id WHERE b.image_id = ?')
@@ -105,20 +116,30 @@ export class ImageStore {
   page(filter: ParsedInput<'images.page'>): ImagePage {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
-    if (filter.state !== undefined) (where.push('l.state = @state'), (params.state = filter.state));
-    if (filter.root !== undefined) (where.push('l.root = @root'), (params.root = filter.root));
-    if (filter.vowel !== undefined) (where.push('l.vowel = @vowel'), (params.vowel = filter.vowel));
-    if (filter.consonant !== undefined) (where.push('l.consonant = @consonant'), (params.consonant = filter.consonant));
-    if (filter.annotator !== undefined) (where.push('l.annotator = @annotator'), (params.annotator = filter.annotator));
-    if (filter.split !== undefined) (where.push('s.split = @split'), (params.split = filter.split));
+    const column = {
+      state: 'l.state',
+      root: 'l.root',
+      vowel: 'l.vowel',
+      consonant: 'l.consonant',
+      annotator: 'l.annotator',
+      split: 's.split',
+    } as const;
+    for (const key of Object.keys(column) as (keyof typeof column)[]) {
+      if (filter[key] === undefined) continue;
+      where.push(`${column[key]} = @${key}`);
+      params[key] = filter[key];
+    }
     const base = where.length ? where.join(' AND ') : '1';
     const after = filter.after ?? 0;
     const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${base} AND i.id > @after ORDER BY i.id LIMIT @limit`)
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${base} AND i.id > @after ORDER BY i.id LIMIT @limit`,
+      )
       .all({ ...params, after, limit: filter.limit + 1 }) as Row[];
     const more = rows.length > filter.limit;
     if (more) rows.pop();
-    const total = (this.db.prepare(`SELECT count(*) FROM ${SUMMARY_FROM} WHERE ${base}`).pluck().get(params) as number) ?? 0;
+    const total =
+      (this.db.prepare(`SELECT count(*) FROM ${SUMMARY_FROM} WHERE ${base}`).pluck().get(params) as number) ?? 0;
     return { items: rows.map(toSummary), next: more ? rows[rows.length - 1]!.id : null, total };
   }
 }

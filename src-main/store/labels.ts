@@ -147,7 +147,9 @@ export class LabelStore {
         this.write(gesture, imageId, cur, target, annotator, direction, at, null);
         changed.push(imageId);
       }
-      this.db.prepare('UPDATE gestures SET state = ? WHERE id = ?').run(direction === 'undo' ? 'undone' : 'done', gesture);
+      this.db
+        .prepare('UPDATE gestures SET state = ? WHERE id = ?')
+        .run(direction === 'undo' ? 'undone' : 'done', gesture);
       return changed;
     });
     return run.immediate();
@@ -170,16 +172,27 @@ export class LabelStore {
   }
 
   historyOf(imageId: number): LabelHistoryEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM label_history WHERE image_id = ? ORDER BY id')
-      .all(imageId) as Record<string, number | string | null>[];
+    const rows = this.db.prepare('SELECT * FROM label_history WHERE image_id = ? ORDER BY id').all(imageId) as Record<
+      string,
+      number | string | null
+    >[];
     return rows.map((r) => ({
       id: r.id as number,
       at: r.at as number,
       annotator: r.annotator as string,
       kind: r.kind as HistoryKind,
-      before: { state: r.before_state as string, root: r.before_root as number | null, vowel: r.before_vowel as number | null, consonant: r.before_consonant as number | null },
-      after: { state: r.after_state as string, root: r.after_root as number | null, vowel: r.after_vowel as number | null, consonant: r.after_consonant as number | null },
+      before: {
+        state: r.before_state as string,
+        root: r.before_root as number | null,
+        vowel: r.before_vowel as number | null,
+        consonant: r.before_consonant as number | null,
+      },
+      after: {
+        state: r.after_state as string,
+        root: r.after_root as number | null,
+        vowel: r.after_vowel as number | null,
+        consonant: r.after_consonant as number | null,
+      },
     }));
   }
 

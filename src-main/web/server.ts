@@ -52,7 +52,13 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type: string,
+  extra: Record<string, string> = {},
+) {
   res.writeHead(status, {
     'content-type': type,
     'cache-control': 'no-store',
@@ -106,7 +112,12 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const verdict = checkHostAndOrigin(req, hosts);
     if (!verdict.ok) {
-      return send(res, verdict.status, JSON.stringify(fail('invalid_input', verdict.message)), 'application/json; charset=utf-8');
+      return send(
+        res,
+        verdict.status,
+        JSON.stringify(fail('invalid_input', verdict.message)),
+        'application/json; charset=utf-8',
+      );
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -114,7 +125,12 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const authorized = tokenMatches(presentedToken(req, url), token);
 
     if (needsToken && !authorized) {
-      return send(res, 401, JSON.stringify(fail('invalid_input', 'Missing or wrong token. Open the URL printed at startup.')), 'application/json; charset=utf-8');
+      return send(
+        res,
+        401,
+        JSON.stringify(fail('invalid_input', 'Missing or wrong token. Open the URL printed at startup.')),
+        'application/json; charset=utf-8',
+      );
     }
     if (path.startsWith(HTTP.apiPrefix)) return handleCall(req, res, path.slice(HTTP.apiPrefix.length));
     if (path === HTTP.events) return handleEvents(req, res);
@@ -124,7 +140,8 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   }
 
   async function handleCall(req: IncomingMessage, res: ServerResponse, method: string) {
-    if (req.method !== 'POST') return send(res, 405, JSON.stringify(fail('invalid_input', 'Use POST.')), 'application/json');
+    if (req.method !== 'POST')
+      return send(res, 405, JSON.stringify(fail('invalid_input', 'Use POST.')), 'application/json');
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
       return sendEnvelope(res, fail('invalid_input', 'Content-Type must be application/json.'));
@@ -154,7 +171,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const id = Number(idText);
     const found = Number.isInteger(id) && id > 0 ? service.project.images.bytes(id) : undefined;
     if (!found) return sendEnvelope(res, fail('not_found', `Image ${idText} does not exist.`));
-    send(res, 200, found.bytes, found.format === 'png' ? 'image/png' : 'image/jpeg', { 'cache-control': 'private, max-age=3600' });
+    send(res, 200, found.bytes, found.format === 'png' ? 'image/png' : 'image/jpeg', {
+      'cache-control': 'private, max-age=3600',
+    });
   }
 
   async function handleStatic(res: ServerResponse, path: string, setCookie: boolean) {

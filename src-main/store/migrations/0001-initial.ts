@@ -24,7 +24,7 @@ CREATE TABLE image_bytes (
   bytes BLOB NOT NULL
 ) STRICT;
 
--- Preprocessed square uint8 tensors (ink bright, background 0) for training.
+-- Preprocessed square uint8 tensors (ink bright, background 0) for training, deflate-raw compressed.
 CREATE TABLE image_cache (
   image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
   size INTEGER NOT NULL CHECK (size BETWEEN 8 AND 512),

@@ -1,0 +1,60 @@
+/**
+ * The renderer's only way to the service: the contract's typed client over
+ * Electron IPC (preload bridge) when present, else HTTP + server-sent events.
+ */
+import { createClient, type Client, type Transport } from '../../../../src-main/contract/client';
+import { HTTP } from '../../../../src-main/contract/channels';
+import { EVENT_NAMES } from '../../../../src-main/contract/events';
+import { fail, type Envelope } from '../../../../src-main/contract/envelope';
+
+interface Bridge {
+  invoke(method: string, input: unknown): Promise<Envelope<unknown>>;
+  on(callback: (event: string, payload: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    graphemeStudio?: Bridge;
+  }
+}
+
+function httpTransport(): Transport {
+  const listeners = new Set<(event: string, payload: unknown) => void>();
+  let source: EventSource | null = null;
+  const connect = () => {
+    source = new EventSource(HTTP.events);
+    for (const name of EVENT_NAMES) {
+      source.addEventListener(name, (e) => {
+        const payload = JSON.parse((e as MessageEvent<string>).data) as unknown;
+        for (const l of listeners) l(name, payload);
+      });
+    }
+  };
+  return {
+    async invoke(method, input) {
+      try {
+        const res = await fetch(HTTP.apiPrefix + method, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(input ?? {}),
+          credentials: 'same-origin',
+        });
+        const body = (await res.json().catch(() => null)) as Envelope<unknown> | null;
+        return body ?? fail('unavailable', `The server answered ${res.status} without a result.`);
+      } catch {
+        return fail('unavailable', 'Cannot reach Grapheme Studio. Is it still running?');
+      }
+    },
+    on(listener) {
+      listeners.add(listener);
+      if (!source) connect();
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function ipcTransport(bridge: Bridge): Transport {
+  return { invoke: (m, i) => bridge.invoke(m, i), on: (l) => bridge.on(l) };
+}
+
+export const api: Client = createClient(window.graphemeStudio ? ipcTransport(window.graphemeStudio) : httpTransport());

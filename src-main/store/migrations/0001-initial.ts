@@ -30,7 +30,7 @@ CREATE TABLE image_cache (
   size INTEGER NOT NULL CHECK (size BETWEEN 8 AND 512),
   pixels BLOB NOT NULL,
   PRIMARY KEY (image_id, size)
-) STRICT, WITHOUT ROWID;
+) STRICT; -- a rowid table: WITHOUT ROWID would spill these 2 KB rows to half-empty pages
 
 -- One row per image, created with it: keeps every filter an index lookup.
 CREATE TABLE labels (

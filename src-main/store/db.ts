@@ -37,7 +37,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): DB {
     }
   } catch (err) {
     db.close();
-    throw err;
+    if (err instanceof AppError) throw err;
+    throw new AppError('bad_input', `Cannot open project file ${file}: ${(err as Error).message}`);
   }
   return db;
 }

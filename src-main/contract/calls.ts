@@ -55,6 +55,8 @@ export const callSchemas = {
   'stats.get': empty,
   'images.page': pageFilter,
   'images.get': z.object({ id: z.number().int().positive() }).strict(),
+  /** Every id matching a filter, ascending: lets a virtualized grid jump to any position. */
+  'images.ids': pageFilter.omit({ after: true, limit: true }),
   'labels.set': labelInput,
   'labels.setMany': z
     .object({
@@ -105,6 +107,7 @@ export interface Outputs {
   'stats.get': Stats;
   'images.page': ImagePage;
   'images.get': ImageSummary;
+  'images.ids': { ids: number[] };
   'labels.set': ImageSummary;
   'labels.setMany': { updated: number };
   'labels.history': LabelHistoryEntry[];

@@ -5,3 +5,4 @@ export * from './dispatcher.js';
 export * from './domain.js';
 export * from './envelope.js';
 export * from './events.js';
+export * from './grapheme.js';

@@ -91,6 +91,7 @@ export class Service {
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
     'images.page': (input) => this.project.images.page(input),
+    'images.ids': (input) => ({ ids: this.project.images.ids(input) }),
     'images.get': ({ id }) => {
       const img = this.project.images.get(id);
       if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);

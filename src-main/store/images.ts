@@ -112,6 +112,27 @@ export class ImageStore {
       .get(id) as { bytes: Buffer; format: string } | undefined;
   }
 
+  /** Every image id matching a filter, ascending (for grids that jump to any position). */
+  ids(filter: ParsedInput<'images.ids'>): number[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    const column = {
+      state: 'l.state',
+      root: 'l.root',
+      vowel: 'l.vowel',
+      consonant: 'l.consonant',
+      annotator: 'l.annotator',
+      split: 's.split',
+    } as const;
+    for (const key of Object.keys(column) as (keyof typeof column)[]) {
+      if (filter[key] === undefined) continue;
+      where.push(`${column[key]} = @${key}`);
+      params[key] = filter[key];
+    }
+    const base = where.length ? where.join(' AND ') : '1';
+    return this.db.prepare(`SELECT i.id FROM ${SUMMARY_FROM} WHERE ${base} ORDER BY i.id`).pluck().all(params) as number[];
+  }
+
   /** One page of images matching a filter, by ascending id (keyset pagination). */
   page(filter: ParsedInput<'images.page'>): ImagePage {
     const where: string[] = [];

@@ -60,12 +60,13 @@ export async function importParquet(
   files: string[],
   labelsCsv: string | undefined,
   opts: ImportOptions,
+  slabRows = SLAB_ROWS,
 ): Promise<ImportSummary> {
   const job = new ImportJob(project, 'parquet', opts, 0);
   let total = 0;
   for (const f of files) {
     if (job.cancelled) break;
-    total += await importOneParquet(job, resolve(f), total);
+    total += await importOneParquet(job, resolve(f), total, slabRows);
   }
   job.flush();
   if (labelsCsv && !job.cancelled) {
@@ -85,7 +86,7 @@ export async function importParquet(
 }
 
 /** Imports one file; returns its row count. A broken file is rejected whole or from the broken row group on. */
-async function importOneParquet(job: ImportJob, file: string, totalBefore: number): Promise<number> {
+async function importOneParquet(job: ImportJob, file: string, totalBefore: number, maxSlab: number): Promise<number> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -110,7 +111,7 @@ async function importOneParquet(job: ImportJob, file: string, totalBefore: numbe
     }
     const rows = Number(meta.num_rows);
     job.setTotal(totalBefore + rows);
-    const slabRows = Math.min(SLAB_ROWS, Math.max(1, ...meta.row_groups.map((g) => Number(g.num_rows))));
+    const slabRows = Math.min(maxSlab, Math.max(1, ...meta.row_groups.map((g) => Number(g.num_rows))));
     const slab = new Uint8Array(slabRows * PARQUET_PIXELS);
     const bad = new Uint8Array(slabRows);
     let groupStart = 0;
@@ -124,7 +125,10 @@ async function importOneParquet(job: ImportJob, file: string, totalBefore: numbe
           if (!job.cancelled) await addRows(job, file, groupStart + s, ids, slab, bad);
         }
       } catch (err) {
-        job.reject(`${file}:row group ${g} (rows ${groupStart}-${groupStart + groupRows - 1})`, `cannot decode (truncated or corrupt): ${(err as Error).message}`);
+        job.reject(
+          `${file}:row group ${g} (rows ${groupStart}-${groupStart + groupRows - 1})`,
+          `cannot decode (truncated or corrupt): ${(err as Error).message}`,
+        );
       }
       groupStart += groupRows;
     }
@@ -141,7 +145,11 @@ interface ColumnReader {
   decoder: Record<string, unknown>;
 }
 
-function columnReaders(meta: FileMetaData, group: number, layout: Layout): { id: ColumnReader; pixels: ColumnReader[] } {
+function columnReaders(
+  meta: FileMetaData,
+  group: number,
+  layout: Layout,
+): { id: ColumnReader; pixels: ColumnReader[] } {
   const tree = parquetSchema(meta);
   const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
   const byName = new Map<string, ColumnReader>();
@@ -149,7 +157,8 @@ function columnReaders(meta: FileMetaData, group: number, layout: Layout): { id:
     const m = chunk.meta_data;
     if (!m) throw new Error('column metadata missing');
     const leaf = leafByName.get(m.path_in_schema[0]!);
-    if (!leaf || m.path_in_schema.length !== 1) throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
+    if (!leaf || m.path_in_schema.length !== 1)
+      throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
     const offset = Number(m.dictionary_page_offset || m.data_page_offset);
     byName.set(leaf.element.name, {
       startByte: offset,
@@ -181,10 +190,15 @@ function decodeColumn(
   put: (row: number, value: unknown) => void,
 ): void {
   const view = new DataView(bytes, byteOffset, reader.endByte - reader.startByte);
-  const { data, skipped } = readColumn({ view, offset: 0 }, { groupStart: 0, selectStart, selectEnd } as never, reader.decoder as never);
+  const { data, skipped } = readColumn(
+    { view, offset: 0 },
+    { groupStart: 0, selectStart, selectEnd } as never,
+    reader.decoder as never,
+  );
   let row = skipped;
   for (const page of data) {
-    for (let i = 0; i < page.length; i++, row++) if (row >= selectStart && row < selectEnd) put(row - selectStart, page[i]);
+    for (let i = 0; i < page.length; i++, row++)
+      if (row >= selectStart && row < selectEnd) put(row - selectStart, page[i]);
   }
 }
 
@@ -206,10 +220,15 @@ async function decodeSlab(
   decodeColumn(idBytes, 0, readers.id, start, end, (row, v) => (ids[row] = v == null ? '' : String(v)));
   bad.fill(0, 0, n);
   const cols = readers.pixels;
-  for (let c0 = 0; c0 < cols.length && !job.cancelled; ) {
+  for (let c0 = 0; c0 < cols.length && !job.cancelled;) {
     // A run of consecutive chunks on disk, read at once.
     let c1 = c0 + 1;
-    while (c1 < cols.length && cols[c1]!.startByte === cols[c1 - 1]!.endByte && cols[c1]!.endByte - cols[c0]!.startByte <= READ_RUN) c1++;
+    while (
+      c1 < cols.length &&
+      cols[c1]!.startByte === cols[c1 - 1]!.endByte &&
+      cols[c1]!.endByte - cols[c0]!.startByte <= READ_RUN
+    )
+      c1++;
     const base = cols[c0]!.startByte;
     const bytes = await readRange(file, base, cols[c1 - 1]!.endByte);
     for (let c = c0; c < c1; c++) {
@@ -239,7 +258,14 @@ async function readRange(file: FileHandle, start: number, end: number): Promise<
 /** Rows whose PNG encodings are in flight at once on the thread pool. */
 const ENCODE_AHEAD = 32;
 
-async function addRows(job: ImportJob, file: string, start: number, ids: string[], slab: Uint8Array, bad: Uint8Array): Promise<void> {
+async function addRows(
+  job: ImportJob,
+  file: string,
+  start: number,
+  ids: string[],
+  slab: Uint8Array,
+  bad: Uint8Array,
+): Promise<void> {
   const name = basename(file);
   const pending: { imageId: string; gray: Uint8Array; png: Promise<Buffer> }[] = [];
   const drain = async (keep: number) => {

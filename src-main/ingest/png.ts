@@ -39,7 +39,12 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number,
 }
 
 /** As encodeGrayPng, with compression on libuv's thread pool so several images compress in parallel. */
-export async function encodeGrayPngAsync(pixels: Uint8Array, width: number, height: number, level = 6): Promise<Buffer> {
+export async function encodeGrayPngAsync(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  level = 6,
+): Promise<Buffer> {
   return assemble(width, height, await deflateAsync(upFiltered(pixels, width, height), { level }));
 }
 
@@ -66,10 +71,5 @@ function assemble(width: number, height: number, idat: Uint8Array): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // grayscale
-  return Buffer.concat([
-    SIGNATURE,
-    chunk('IHDR', ihdr),
-    chunk('IDAT', idat),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }

@@ -100,9 +100,10 @@ export class ImageStore {
 
   /** The preprocessed size x size tensor of an image (ink bright), or undefined if not cached. */
   cached(id: number, size: number): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?').pluck().get(id, size) as
-      | Buffer
-      | undefined;
+    const row = this.db
+      .prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?')
+      .pluck()
+      .get(id, size) as Buffer | undefined;
     return row && new Uint8Array(inflateRawSync(row));
   }
 
@@ -130,7 +131,10 @@ export class ImageStore {
       params[key] = filter[key];
     }
     const base = where.length ? where.join(' AND ') : '1';
-    return this.db.prepare(`SELECT i.id FROM ${SUMMARY_FROM} WHERE ${base} ORDER BY i.id`).pluck().all(params) as number[];
+    return this.db
+      .prepare(`SELECT i.id FROM ${SUMMARY_FROM} WHERE ${base} ORDER BY i.id`)
+      .pluck()
+      .all(params) as number[];
   }
 
   /** One page of images matching a filter, by ascending id (keyset pagination). */

@@ -13,7 +13,10 @@ describe('dispatcher', () => {
   it('rejects unknown calls by name', async () => {
     const dispatch = createDispatcher(handlers({}));
     const r = await dispatch('labels.destroyEverything', {});
-    expect(r).toEqual({ ok: false, error: { code: 'unknown_call', message: 'Unknown call "labels.destroyEverything".' } });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'unknown_call', message: 'Unknown call "labels.destroyEverything".' },
+    });
   });
 
   it('does not treat inherited object keys as calls', async () => {
@@ -24,7 +27,14 @@ describe('dispatcher', () => {
 
   it('rejects invalid input naming the field', async () => {
     const dispatch = createDispatcher(handlers({}));
-    const r = await dispatch('labels.set', { imageId: 1, state: 'labeled', root: 500, vowel: 0, consonant: 0, annotator: 'a' });
+    const r = await dispatch('labels.set', {
+      imageId: 1,
+      state: 'labeled',
+      root: 500,
+      vowel: 0,
+      consonant: 0,
+      annotator: 'a',
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('invalid_input');

@@ -45,7 +45,9 @@ describe('database file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    const strict = db.prepare(`SELECT name FROM pragma_table_list WHERE schema = 'main' AND strict = 0 AND name NOT LIKE 'sqlite_%'`).all();
+    const strict = db
+      .prepare(`SELECT name FROM pragma_table_list WHERE schema = 'main' AND strict = 0 AND name NOT LIKE 'sqlite_%'`)
+      .all();
     expect(strict).toEqual([]);
     expect(() => db.prepare(`INSERT INTO labels (image_id, state) VALUES (999, 'labeled')`).run()).toThrow();
     db.close();
@@ -156,7 +158,11 @@ describe('labels', () => {
   it('treats a multi-image write as one undo step', () => {
     const p = new Project(join(tempDir(), 'p.sqlite'));
     const ids = addImages(p, 5);
-    p.labels.apply(ids.map((id) => label(id, 3)), 'ann', 'edit');
+    p.labels.apply(
+      ids.map((id) => label(id, 3)),
+      'ann',
+      'edit',
+    );
     expect(p.labels.undo('ann').sort()).toEqual([...ids].sort());
     expect(ids.every((id) => p.images.get(id)!.state === 'unlabeled')).toBe(true);
     p.close();
@@ -180,7 +186,11 @@ describe('image pages', () => {
   it('filters by state and class with keyset pagination', () => {
     const p = new Project(join(tempDir(), 'p.sqlite'));
     const ids = addImages(p, 30);
-    p.labels.apply(ids.slice(0, 10).map((id) => label(id, 4)), 'ann', 'edit');
+    p.labels.apply(
+      ids.slice(0, 10).map((id) => label(id, 4)),
+      'ann',
+      'edit',
+    );
     const first = p.images.page({ state: 'unlabeled', limit: 15 });
     expect(first.total).toBe(20);
     expect(first.items).toHaveLength(15);
@@ -197,7 +207,9 @@ describe('image pages', () => {
     const p = new Project(join(tempDir(), 'p.sqlite'));
     for (const col of ['state', 'root', 'vowel', 'consonant', 'annotator']) {
       const plan = p.db
-        .prepare(`EXPLAIN QUERY PLAN SELECT i.id FROM images i JOIN labels l ON l.image_id = i.id WHERE l.${col} = ? AND i.id > 0 ORDER BY i.id LIMIT 10`)
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT i.id FROM images i JOIN labels l ON l.image_id = i.id WHERE l.${col} = ? AND i.id > 0 ORDER BY i.id LIMIT 10`,
+        )
         .all('x') as { detail: string }[];
       expect(plan.map((r) => r.detail).join(' | ')).toMatch(new RegExp(`USING (COVERING )?INDEX labels_${col}`));
     }

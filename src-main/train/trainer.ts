@@ -1,0 +1,228 @@
+/**
+ * The training loop. Progress leaves it only through the `report` callback;
+ * it knows nothing of processes or databases.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
+import { augment } from './augment.js';
+import { loadModel, loadOptimizerState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import type { Dataset } from './data.js';
+import { evaluateHeads, type Confusion, type EvalMetrics } from './metrics.js';
+import { buildModel } from './model.js';
+import type { BatchPoint, EngineInfo, EpochResult, FromWorker } from './protocol.js';
+import { rng, shuffle } from './random.js';
+import { learningRate } from './schedule.js';
+
+export interface TrainJob {
+  config: TrainConfig;
+  train: Dataset;
+  val: Dataset;
+  engine: EngineInfo;
+  checkpointDir: string;
+  /** State of the checkpoint to continue from, if resuming. */
+  resumeFrom: TrainState | null;
+  normalization: { mean: number; std: number };
+  report: (msg: FromWorker) => void;
+  shouldStop: () => boolean;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Fills an NHWC float batch from dataset rows, augmented or not, normalized. */
+export function makeBatch(
+  ds: Dataset,
+  rows: readonly number[],
+  norm: { mean: number; std: number },
+  random: (() => number) | null,
+): { x: tf.Tensor4D; labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D> } {
+  const n = ds.size * ds.size;
+  const buf = new Float32Array(rows.length * n);
+  const tmp = new Float32Array(n);
+  const scale = 1 / (255 * norm.std);
+  const shiftBy = norm.mean / norm.std;
+  rows.forEach((r, i) => {
+    const src = ds.pixels.subarray(r * n, (r + 1) * n);
+    if (random) augment(src, ds.size, tmp, random);
+    else for (let j = 0; j < n; j++) tmp[j] = src[j]!;
+    const off = i * n;
+    for (let j = 0; j < n; j++) buf[off + j] = tmp[j]! * scale - shiftBy;
+  });
+  const pick = (a: Int32Array) => tf.tensor1d(Int32Array.from(rows, (r) => a[r]!), 'int32');
+  return {
+    x: tf.tensor4d(buf, [rows.length, ds.size, ds.size, 1]),
+    labels: { root: pick(ds.root), vowel: pick(ds.vowel), consonant: pick(ds.consonant) },
+  };
+}
+
+/** Softmax probabilities of every image of a dataset, batched. */
+export async function predictProbs(
+  model: tf.LayersModel,
+  ds: Dataset,
+  norm: { mean: number; std: number },
+  batch: number,
+): Promise<Record<(typeof COMPONENTS)[number], Float32Array>> {
+  const count = ds.ids.length;
+  const out = {
+    root: new Float32Array(count * CLASS_COUNTS.root),
+    vowel: new Float32Array(count * CLASS_COUNTS.vowel),
+    consonant: new Float32Array(count * CLASS_COUNTS.consonant),
+  };
+  for (let start = 0; start < count; start += batch) {
+    const rows = Array.from({ length: Math.min(batch, count - start) }, (_, i) => start + i);
+    const { x, labels } = makeBatch(ds, rows, norm, null);
+    const probs = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((l) => tf.softmax(l)));
+    const data = await Promise.all(probs.map((p) => p.data()));
+    COMPONENTS.forEach((c, i) => out[c].set(data[i] as Float32Array, start * CLASS_COUNTS[c]));
+    tf.dispose([x, ...Object.values(labels), ...probs]);
+  }
+  return out;
+}
+
+export async function evaluate(
+  model: tf.LayersModel,
+  ds: Dataset,
+  norm: { mean: number; std: number },
+  config: Pick<TrainConfig, 'batch' | 'lossWeights'>,
+): Promise<{ metrics: EvalMetrics; confusion: Confusion }> {
+  const probs = await predictProbs(model, ds, norm, Math.max(config.batch, 64));
+  return evaluateHeads(
+    {
+      root: { labels: ds.root, probs: probs.root, classes: CLASS_COUNTS.root },
+      vowel: { labels: ds.vowel, probs: probs.vowel, classes: CLASS_COUNTS.vowel },
+      consonant: { labels: ds.consonant, probs: probs.consonant, classes: CLASS_COUNTS.consonant },
+    },
+    config.lossWeights,
+  );
+}
+
+/** Trains until the configured epochs are done or a stop is requested; returns how it ended. */
+export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
+  const { config, train, val, report, normalization } = job;
+  if (train.ids.length === 0) throw new Error('no labeled images in the training split');
+  const batches = Math.ceil(train.ids.length / config.batch);
+  const totalSteps = batches * config.epochs;
+  const resume = job.resumeFrom;
+  const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
+  const optimizer = tf.train.adam(config.lr);
+  if (resume) await loadOptimizerState(job.checkpointDir, optimizer);
+  let step = resume?.step ?? 0;
+  let epoch = resume?.epoch ?? 0;
+  let startBatch = resume?.batchInEpoch ?? 0;
+
+  const state = (batchInEpoch: number): TrainState => ({
+    config,
+    epoch,
+    batchInEpoch,
+    step,
+    normalization,
+    savedAt: Date.now(),
+  });
+  const checkpoint = async (batchInEpoch: number) => {
+    await saveCheckpoint(job.checkpointDir, model, optimizer, state(batchInEpoch));
+    report({ type: 'checkpoint', epoch, step, dir: job.checkpointDir });
+  };
+
+  let smoothed = NaN;
+  const started = Date.now();
+  let stepsThisSession = 0;
+  try {
+    while (epoch < config.epochs) {
+      // The order of an epoch depends only on (seed, epoch): a resumed run replays it.
+      const order = shuffle(
+        Array.from({ length: train.ids.length }, (_, i) => i),
+        rng(config.seed * 7919 + epoch),
+      );
+      const augRandom = rng(config.seed * 104729 + epoch * 31 + startBatch);
+      const epochStart = Date.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      let pending: BatchPoint[] = [];
+      let lastReport = 0;
+      let windowStart = Date.now();
+      let windowImages = 0;
+      for (let b = startBatch; b < batches; b++) {
+        if (job.shouldStop()) {
+          await checkpoint(b);
+          report({ type: 'stopped', epoch, step });
+          return 'stopped';
+        }
+        const lr = learningRate(step, totalSteps, config);
+        // Adam reads its rate on every step; the field is only marked protected.
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        const rows = order.slice(b * config.batch, (b + 1) * config.batch);
+        const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
+        const lossT = optimizer.minimize(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor[];
+          const terms = COMPONENTS.map((c, i) =>
+            tf.mul(
+              tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!),
+              config.lossWeights[i]!,
+            ),
+          );
+          return tf.addN(terms) as tf.Scalar;
+        }, true)!;
+        const loss = (await lossT.data())[0]!;
+        tf.dispose([x, lossT, ...Object.values(labels)]);
+        if (!Number.isFinite(loss)) {
+          throw new Error(
+            `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); ` +
+              'training stopped. Lower the learning rate (--lr) and resume from the last checkpoint or start again.',
+          );
+        }
+        step++;
+        stepsThisSession++;
+        lossSum += loss;
+        lossCount++;
+        smoothed = Number.isNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
+        pending.push({ step, epoch: epoch + 1, loss, lr });
+        windowImages += rows.length;
+        const now = Date.now();
+        if (now - lastReport >= PROGRESS_INTERVAL_MS || b === batches - 1) {
+          const imagesPerSec = (windowImages * 1000) / Math.max(1, now - windowStart);
+          const perStep = (now - started) / stepsThisSession / 1000;
+          report({
+            type: 'progress',
+            ...job.engine,
+            epoch: epoch + 1,
+            epochs: config.epochs,
+            batch: b + 1,
+            batches,
+            step,
+            loss,
+            smoothedLoss: smoothed,
+            lr,
+            imagesPerSec,
+            etaSeconds: perStep * (totalSteps - step),
+            points: pending,
+          });
+          pending = [];
+          lastReport = now;
+          windowStart = now;
+          windowImages = 0;
+        }
+      }
+      startBatch = 0;
+      const seconds = (Date.now() - epochStart) / 1000;
+      const evaluated = val.ids.length ? await evaluate(model, val, normalization, config) : null;
+      const result: EpochResult = {
+        epoch: epoch + 1,
+        trainLoss: lossCount ? lossSum / lossCount : NaN,
+        lr: learningRate(step, totalSteps, config),
+        seconds,
+        imagesPerSec: (lossCount * config.batch) / Math.max(seconds, 1e-3),
+        val: evaluated?.metrics ?? null,
+        confusion: evaluated?.confusion ?? null,
+      };
+      // Metrics first: a crash before the checkpoint replays this epoch and overwrites its row.
+      report({ type: 'epoch', ...result });
+      epoch++;
+      await checkpoint(0);
+    }
+    report({ type: 'done', epochs: config.epochs });
+    return 'done';
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Entry of the trainer process (child_process.fork of dist/main/train/worker.js).
+ * It opens the project read-only, runs one job (train, eval or predict),
+ * and talks to the service only through the typed messages of protocol.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
+import { openDatabase, type DB } from '../store/db.js';
+import { readState } from './checkpoint.js';
+import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
+import { selectEngine } from './engines.js';
+import type { FromWorker, Prediction, ToWorker } from './protocol.js';
+import { evaluate, predictProbs, runTraining } from './trainer.js';
+import { loadModel } from './checkpoint.js';
+
+let stopRequested = false;
+
+function send(msg: FromWorker): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) {
+      resolve();
+      return;
+    }
+    process.send(msg, undefined, {}, () => resolve());
+  });
+}
+
+function runSplit(db: DB, runId: number, split: 'train' | 'val' | 'all'): number[] {
+  const sql =
+    split === 'all'
+      ? 'SELECT image_id FROM run_splits WHERE run_id = ? ORDER BY image_id'
+      : 'SELECT image_id FROM run_splits WHERE run_id = ? AND split = ? ORDER BY image_id';
+  const stmt = db.prepare(sql).pluck();
+  return (split === 'all' ? stmt.all(runId) : stmt.all(runId, split)) as number[];
+}
+
+async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
+  const engine = await selectEngine(job.config.engine);
+  const info = { engine: engine.name, device: engine.device, reason: engine.reason };
+  await send({ type: 'engine', ...info });
+  const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), job.config.size);
+  const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), job.config.size);
+  await send({ type: 'split', train: trainSet.ids.length, val: valSet.ids.length });
+  const resumeFrom = job.resume ? readState(job.checkpointDir) : null;
+  const normalization = resumeFrom?.normalization ?? pixelStats(trainSet.pixels);
+  await runTraining({
+    config: resumeFrom?.config ?? job.config,
+    train: trainSet,
+    val: valSet,
+    engine: info,
+    checkpointDir: job.checkpointDir,
+    resumeFrom,
+    normalization,
+    report: (m) => void send(m),
+    shouldStop: () => stopRequested,
+  });
+}
+
+async function evalJob(job: Extract<ToWorker, { type: 'eval' }>, db: DB) {
+  await selectEngine(job.engine);
+  const state = readState(job.checkpointDir);
+  const ds = await loadDataset(db, runSplit(db, job.runId, job.split), state.config.size);
+  if (ds.ids.length === 0) throw new Error(`run ${job.runId} has no labeled images in split ${job.split}`);
+  const model = await loadModel(job.checkpointDir);
+  const { metrics, confusion } = await evaluate(model, ds, state.normalization, state.config);
+  await send({ type: 'evaluated', metrics, confusion });
+}
+
+async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
+  await selectEngine(job.engine);
+  const state = readState(job.checkpointDir);
+  const size = state.config.size;
+  const n = job.imageIds.length;
+  const ds: Dataset = {
+    size,
+    ids: Int32Array.from(job.imageIds),
+    pixels: new Uint8Array(n * size * size),
+    root: new Int32Array(n),
+    vowel: new Int32Array(n),
+    consonant: new Int32Array(n),
+  };
+  for (let i = 0; i < n; i++) ds.pixels.set(await imagePixels(db, job.imageIds[i]!, size), i * size * size);
+  const model = await loadModel(job.checkpointDir);
+  const probs = await predictProbs(model, ds, state.normalization, 64);
+  const predictions: Prediction[] = job.imageIds.map((imageId, i) => {
+    const p = { imageId } as Prediction;
+    for (const c of COMPONENTS) p[c] = topK(probs[c].subarray(i * CLASS_COUNTS[c], (i + 1) * CLASS_COUNTS[c]), job.k);
+    return p;
+  });
+  await send({ type: 'predicted', predictions });
+}
+
+export function topK(probs: Float32Array, k: number): { classId: number; prob: number }[] {
+  return Array.from(probs, (prob, classId) => ({ classId, prob }))
+    .sort((a, b) => b.prob - a.prob)
+    .slice(0, Math.min(k, probs.length));
+}
+
+async function handle(job: ToWorker) {
+  if (job.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  const db = openDatabase(job.dbPath, { readonly: true });
+  try {
+    if (job.type === 'train') await train(job, db);
+    else if (job.type === 'eval') await evalJob(job, db);
+    else await predictJob(job, db);
+  } catch (err) {
+    await send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    db.close();
+    tf.disposeVariables();
+  }
+  process.disconnect?.();
+  process.exit(0);
+}
+
+if (process.send) {
+  process.on('message', (m: ToWorker) => void handle(m));
+  // The service went away: nobody is left to record results.
+  process.on('disconnect', () => process.exit(0));
+}

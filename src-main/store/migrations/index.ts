@@ -1,5 +1,6 @@
 import initial from './0001-initial.js';
+import training from './0002-training.js';
 
 /** Numbered migrations; index + 1 is the schema version each one produces. */
-export const MIGRATIONS: readonly string[] = [initial];
+export const MIGRATIONS: readonly string[] = [initial, training];
 export const SCHEMA_VERSION = MIGRATIONS.length;

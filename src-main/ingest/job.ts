@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
 import type { ImportSummary, Rejection } from '../contract/domain.js';
 import type { ImportProgress } from '../contract/events.js';
 import type { NewImage } from '../store/images.js';
 import type { Project } from '../store/project.js';
-import { DEFAULT_CACHE_SIZE, preprocess } from './preprocess.js';
+import { DEFAULT_CACHE_SIZE } from './preprocess.js';
+import { encodeImage, type Encoded } from './encode.js';
 
 export interface ImportOptions {
   jobId: string;
@@ -19,9 +18,10 @@ export interface Candidate {
   bytes: Buffer;
   width: number;
   height: number;
-  gray: Uint8Array;
-  /** What identifies the content; defaults to the original bytes. */
-  hashOf?: Uint8Array;
+  /** Decoded grayscale pixels; not needed when `encoded` is given. */
+  gray?: Uint8Array;
+  /** Hash and training cache computed elsewhere (a worker thread); else computed here from `gray`. */
+  encoded?: Encoded;
 }
 
 const PROGRESS_INTERVAL_MS = 200;
@@ -59,19 +59,17 @@ export class ImportJob {
   }
 
   add(c: Candidate): void {
+    const encoded = c.encoded ?? encodeImage(c.gray!, c.width, c.height, { png: false, hashOf: c.bytes });
     this.pending.push({
       imageId: c.imageId,
-      sha256: createHash('sha256')
-        .update(c.hashOf ?? c.bytes)
-        .digest(),
+      sha256: encoded.sha256,
       source: c.source,
       width: c.width,
       height: c.height,
       format: c.format,
       bytes: c.bytes,
       cacheSize: DEFAULT_CACHE_SIZE,
-      // Stored deflated: mostly-black tensors shrink to about half, and inflating 4 KB costs microseconds.
-      cache: deflateRawSync(preprocess(c.gray, c.width, c.height, DEFAULT_CACHE_SIZE), { level: 1 }),
+      cache: encoded.cache,
     });
     this.pendingSources.push(c.source);
     if (this.pending.length >= BATCH) this.flush();

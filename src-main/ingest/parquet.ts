@@ -7,7 +7,8 @@ import type { ImportSummary } from '../contract/domain.js';
 import type { Project } from '../store/project.js';
 import { ImportJob, type ImportOptions } from './job.js';
 import { applyLabelCsv } from './labels-csv.js';
-import { encodeGrayPngAsync } from './png.js';
+import { EncodePool } from './encode-pool.js';
+import type { Encoded } from './encode.js';
 
 /** The competition's image size: 137 rows of 236 pixels, row-major. */
 export const PARQUET_HEIGHT = 137;
@@ -63,10 +64,15 @@ export async function importParquet(
   slabRows = SLAB_ROWS,
 ): Promise<ImportSummary> {
   const job = new ImportJob(project, 'parquet', opts, 0);
+  const pool = new EncodePool();
   let total = 0;
-  for (const f of files) {
-    if (job.cancelled) break;
-    total += await importOneParquet(job, resolve(f), total, slabRows);
+  try {
+    for (const f of files) {
+      if (job.cancelled) break;
+      total += await importOneParquet(job, pool, resolve(f), total, slabRows);
+    }
+  } finally {
+    await pool.close();
   }
   job.flush();
   if (labelsCsv && !job.cancelled) {
@@ -86,7 +92,13 @@ export async function importParquet(
 }
 
 /** Imports one file; returns its row count. A broken file is rejected whole or from the broken row group on. */
-async function importOneParquet(job: ImportJob, file: string, totalBefore: number, maxSlab: number): Promise<number> {
+async function importOneParquet(
+  job: ImportJob,
+  pool: EncodePool,
+  file: string,
+  totalBefore: number,
+  maxSlab: number,
+): Promise<number> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -122,7 +134,7 @@ async function importOneParquet(job: ImportJob, file: string, totalBefore: numbe
         for (let s = 0; s < groupRows && !job.cancelled; s += slabRows) {
           const e = Math.min(groupRows, s + slabRows);
           const ids = await decodeSlab(handle, readers, s, e, slab, bad, job);
-          if (!job.cancelled) await addRows(job, file, groupStart + s, ids, slab, bad);
+          if (!job.cancelled) await addRows(job, pool, file, groupStart + s, ids, slab, bad);
         }
       } catch (err) {
         job.reject(
@@ -255,11 +267,12 @@ async function readRange(file: FileHandle, start: number, end: number): Promise<
   return buf.buffer as ArrayBuffer;
 }
 
-/** Rows whose PNG encodings are in flight at once on the thread pool. */
-const ENCODE_AHEAD = 32;
+/** Rows in flight on the encoding workers at once. */
+const ENCODE_AHEAD = 64;
 
 async function addRows(
   job: ImportJob,
+  pool: EncodePool,
   file: string,
   start: number,
   ids: string[],
@@ -267,19 +280,19 @@ async function addRows(
   bad: Uint8Array,
 ): Promise<void> {
   const name = basename(file);
-  const pending: { imageId: string; gray: Uint8Array; png: Promise<Buffer> }[] = [];
+  const pending: { imageId: string; encoded: Promise<Encoded> }[] = [];
   const drain = async (keep: number) => {
     while (pending.length > keep) {
       const p = pending.shift()!;
+      const encoded = await p.encoded;
       job.add({
         imageId: p.imageId,
         source: `${name}:${p.imageId}`,
         format: 'png',
-        bytes: await p.png,
+        bytes: encoded.png!,
         width: PARQUET_WIDTH,
         height: PARQUET_HEIGHT,
-        gray: p.gray,
-        hashOf: p.gray,
+        encoded,
       });
     }
   };
@@ -295,7 +308,7 @@ async function addRows(
       continue;
     }
     const gray = slab.slice(row * PARQUET_PIXELS, (row + 1) * PARQUET_PIXELS);
-    pending.push({ imageId, gray, png: encodeGrayPngAsync(gray, PARQUET_WIDTH, PARQUET_HEIGHT) });
+    pending.push({ imageId, encoded: pool.encode(gray, PARQUET_WIDTH, PARQUET_HEIGHT) });
     await drain(ENCODE_AHEAD);
   }
   await drain(0);

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResult } from './domain.js';
 import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
+import type { Confusion, EvalMetrics, Prediction, RunDetail, RunRecord, SplitReport } from './training.js';
+import { EVAL_SPLITS } from './training.js';
 
 const classId = (max: number) =>
   z
@@ -48,6 +50,27 @@ export const pageFilter = z
   .strict();
 
 const empty = z.object({}).strict();
+const runId = z.number().int().positive();
+
+/** Types only: ranges and names are checked by the trainer's config validation, whose messages name the field. */
+export const trainingConfigInput = z
+  .object({
+    arch: z.string(),
+    size: z.number(),
+    baseWidth: z.number(),
+    epochs: z.number(),
+    batch: z.number(),
+    lr: z.number(),
+    warmup: z.number(),
+    lossWeights: z.tuple([z.number(), z.number(), z.number()]),
+    engine: z.string(),
+    valFraction: z.number(),
+    augment: z.boolean(),
+    seed: z.number(),
+    holdout: z.string().nullable(),
+  })
+  .partial()
+  .strict();
 
 export const callSchemas = {
   'project.info': empty,
@@ -78,6 +101,19 @@ export const callSchemas = {
   'import.labels': z.object({ csv: path }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'export.labels': z.object({ out: path }).strict(),
+  'training.start': trainingConfigInput,
+  'training.stop': z.object({ runId }).strict(),
+  'training.resume': z.object({ runId }).strict(),
+  'runs.list': empty,
+  'runs.get': z.object({ runId }).strict(),
+  'runs.eval': z.object({ runId, split: z.enum(EVAL_SPLITS).default('val') }).strict(),
+  'runs.predict': z
+    .object({
+      runId,
+      imageIds: z.array(z.number().int().positive()).min(1).max(10_000),
+      k: z.number().int().min(1).max(CLASS_COUNTS.root).default(3),
+    })
+    .strict(),
 } as const;
 
 export type Method = keyof typeof callSchemas;
@@ -118,6 +154,13 @@ export interface Outputs {
   'import.labels': ImportSummary;
   'import.cancel': { cancelled: boolean };
   'export.labels': { rows: number; path: string };
+  'training.start': { runId: number; split: SplitReport };
+  'training.stop': { stopping: boolean };
+  'training.resume': { runId: number; fromEpoch: number };
+  'runs.list': RunRecord[];
+  'runs.get': RunDetail;
+  'runs.eval': { runId: number; split: 'val' | 'train' | 'all'; metrics: EvalMetrics; confusion: Confusion };
+  'runs.predict': { runId: number; predictions: Prediction[] };
 }
 export type Output<M extends Method> = Outputs[M];
 

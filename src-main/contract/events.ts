@@ -1,5 +1,6 @@
 /** Events pushed from the service to every connected front end. */
 import type { Rejection } from './domain.js';
+import type { EpochResult, EvalMetrics, TrainingProgress } from './training.js';
 
 export interface ImportProgress {
   jobId: string;
@@ -26,8 +27,24 @@ export interface Events {
     cancelled: boolean;
   };
   'labels.changed': { imageIds: number[]; annotator: string };
+  /** The trainer picked its engine (and says why). */
+  'training.started': { runId: number; engine: string; device: string; reason: string };
+  /** Throttled to a few per second; `points` holds every batch since the last one. */
+  'training.progress': { runId: number } & TrainingProgress;
+  'training.epoch': { runId: number } & EpochResult;
+  'training.done': { runId: number; status: 'done' | 'stopped'; metrics: EvalMetrics | null };
+  'training.failed': { runId: number; error: string };
 }
 export type EventName = keyof Events;
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
-export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.done', 'labels.changed'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'import.progress',
+  'import.done',
+  'labels.changed',
+  'training.started',
+  'training.progress',
+  'training.epoch',
+  'training.done',
+  'training.failed',
+];

@@ -5,4 +5,5 @@ export * from './dispatcher.js';
 export * from './domain.js';
 export * from './envelope.js';
 export * from './events.js';
+export * from './training.js';
 export * from './grapheme.js';

@@ -9,6 +9,7 @@ import type { ImportOptions } from '../ingest/job.js';
 import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
 import type { Project } from '../store/project.js';
+import { TrainingManager } from '../train/supervisor.js';
 import { APP_VERSION } from './version.js';
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -32,6 +33,12 @@ export class Service {
   private emit: Emit = (event, payload) => {
     for (const l of this.listeners) l(event, payload);
   };
+
+  private trainingManager: TrainingManager | undefined;
+  /** Runs and trainer processes; created on first use. */
+  get training(): TrainingManager {
+    return (this.trainingManager ??= new TrainingManager(this.project, this.emit));
+  }
 
   /** Runs an import as a cancellable job that reports progress as events. */
   private async runImport(
@@ -137,10 +144,21 @@ export class Service {
       return { cancelled: job !== undefined };
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
+    'training.start': (config) => this.training.start(config as Parameters<TrainingManager['start']>[0]),
+    'training.stop': ({ runId }) => this.training.stop(runId),
+    'training.resume': ({ runId }) => this.training.resume(runId),
+    'runs.list': () => this.training.list(),
+    'runs.get': ({ runId }) => this.training.get(runId),
+    'runs.eval': async ({ runId, split }) => ({ runId, split, ...(await this.training.evaluate(runId, split)) }),
+    'runs.predict': async ({ runId, imageIds, k }) => ({
+      runId,
+      predictions: await this.training.predict(runId, imageIds, k),
+    }),
   };
 
   close(): void {
     for (const job of this.jobs.values()) job.abort();
+    this.trainingManager?.close();
     this.project.close();
   }
 }

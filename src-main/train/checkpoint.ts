@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from './config.js';
+import { checkpointPath } from './checkpoint-path.js';
+
+export { checkpointPath };
 
 export interface TrainState {
   config: TrainConfig;
@@ -58,13 +61,6 @@ export async function saveCheckpoint(
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
-}
-
-/** The checkpoint folder to read: `dir`, or the previous one if a crash hit between the two renames. */
-export function checkpointPath(dir: string): string | null {
-  if (existsSync(join(dir, 'state.json'))) return dir;
-  if (existsSync(join(`${dir}.old`, 'state.json'))) return `${dir}.old`;
-  return null;
 }
 
 export function readState(dir: string): TrainState {

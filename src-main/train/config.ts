@@ -3,38 +3,10 @@
  * that name the offending field, and stored verbatim in the run record.
  */
 import { AppError } from '../contract/envelope.js';
+import { ARCHS, ENGINES, type TrainConfig } from '../contract/training.js';
 
-export const ARCHS = ['resnet34', 'resnet18'] as const;
-export type Arch = (typeof ARCHS)[number];
-export const ENGINES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type EngineChoice = (typeof ENGINES)[number];
-
-export interface TrainConfig {
-  arch: Arch;
-  /** Input side in pixels; the cache holds 64 at import, other sizes are preprocessed in the trainer. */
-  size: number;
-  /** Width of the first stage (64 = the real ResNet); smaller values make tests and previews fast. */
-  baseWidth: number;
-  epochs: number;
-  batch: number;
-  /** Peak learning rate of the warm-up + cosine schedule. */
-  lr: number;
-  /** Fraction of all steps spent warming up linearly to `lr`. */
-  warmup: number;
-  /** Loss weights of the root, vowel and consonant cross-entropies. */
-  lossWeights: [number, number, number];
-  engine: EngineChoice;
-  /** Fraction of each class held out for validation. */
-  valFraction: number;
-  augment: boolean;
-  seed: number;
-  /**
-   * Train on the train split only and skip creating/using a val split when
-   * `holdout` names a source prefix: those images become the validation set
-   * (used to measure on a writer the model never saw).
-   */
-  holdout: string | null;
-}
+export { ARCHS, ENGINES } from '../contract/training.js';
+export type { Arch, EngineChoice, TrainConfig } from '../contract/training.js';
 
 export const DEFAULT_CONFIG: TrainConfig = {
   arch: 'resnet34',

@@ -3,6 +3,7 @@
  * validation logs of multi-output models). Pure functions, no tfjs.
  */
 import { COMPONENTS, type Component } from '../contract/domain.js';
+import type { Confusion, EvalMetrics, HeadMetrics } from '../contract/training.js';
 
 /**
  * Macro-averaged recall exactly as scikit-learn's recall_score(average='macro'):
@@ -52,20 +53,7 @@ export function hierarchicalRecall(r: { root: number; vowel: number; consonant: 
   return (2 * r.root + r.vowel + r.consonant) / 4;
 }
 
-export interface HeadMetrics {
-  loss: number;
-  accuracy: number;
-  macro_recall: number;
-}
-export interface EvalMetrics {
-  samples: number;
-  loss: number;
-  hierarchical_recall: number;
-  root: HeadMetrics;
-  vowel: HeadMetrics;
-  consonant: HeadMetrics;
-}
-export type Confusion = Record<Component, number[][]>;
+export type { Confusion, EvalMetrics, HeadMetrics } from '../contract/training.js';
 
 /** Arg-max of each row of a row-major [rows, n] probability matrix. */
 export function argmaxRows(probs: ArrayLike<number>, n: number): Int32Array {

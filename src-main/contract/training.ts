@@ -1,0 +1,136 @@
+/** Training types shared by the service, the trainer process and the renderer. Pure data. */
+import type { Component } from './domain.js';
+
+export const ARCHS = ['resnet34', 'resnet18'] as const;
+export type Arch = (typeof ARCHS)[number];
+export const ENGINES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+export const EVAL_SPLITS = ['val', 'train', 'all'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
+export interface TrainConfig {
+  arch: Arch;
+  /** Input side in pixels; the cache holds 64 at import, other sizes are preprocessed in the trainer. */
+  size: number;
+  /** Width of the first stage (64 = the real ResNet); smaller values make tests and previews fast. */
+  baseWidth: number;
+  epochs: number;
+  batch: number;
+  /** Peak learning rate of the warm-up + cosine schedule. */
+  lr: number;
+  /** Fraction of all steps spent warming up linearly to `lr`. */
+  warmup: number;
+  /** Loss weights of the root, vowel and consonant cross-entropies. */
+  lossWeights: [number, number, number];
+  engine: EngineChoice;
+  /** Fraction of each root class held out for validation. */
+  valFraction: number;
+  augment: boolean;
+  seed: number;
+  /**
+   * When set, the validation set is every labeled image whose source path
+   * contains this text (e.g. one writer's scan) and training uses all others:
+   * a measure on handwriting the model never saw.
+   */
+  holdout: string | null;
+}
+
+export interface HeadMetrics {
+  loss: number;
+  accuracy: number;
+  macro_recall: number;
+}
+export interface EvalMetrics {
+  samples: number;
+  loss: number;
+  hierarchical_recall: number;
+  root: HeadMetrics;
+  vowel: HeadMetrics;
+  consonant: HeadMetrics;
+}
+/** Rows = true class, columns = predicted class. */
+export type Confusion = Record<Component, number[][]>;
+
+export interface EngineInfo {
+  engine: string;
+  device: string;
+  reason: string;
+}
+
+export interface BatchPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+}
+
+export interface TrainingProgress extends EngineInfo {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  step: number;
+  /** Loss of the latest batch and its moving average. */
+  loss: number;
+  smoothedLoss: number;
+  lr: number;
+  imagesPerSec: number;
+  etaSeconds: number;
+  /** Every batch since the previous progress event. */
+  points: BatchPoint[];
+}
+
+export interface EpochResult {
+  epoch: number;
+  trainLoss: number;
+  lr: number;
+  seconds: number;
+  imagesPerSec: number;
+  val: EvalMetrics | null;
+  confusion: Confusion | null;
+}
+
+export interface TopK {
+  classId: number;
+  prob: number;
+}
+export type Prediction = { imageId: number } & Record<Component, TopK[]>;
+
+export type RunStatus = 'queued' | 'running' | 'stopped' | 'done' | 'failed';
+
+export interface SplitReport {
+  train: number;
+  val: number;
+  /** Root classes with a single labeled example: they stay in training only. */
+  singletons: number;
+  method: string;
+}
+
+export interface RunSummary {
+  split?: SplitReport;
+  engineReason?: string;
+  epochsDone?: number;
+  /** Validation metrics of the latest epoch. */
+  metrics?: EvalMetrics | null;
+  resumes?: number;
+}
+
+export interface RunRecord {
+  id: number;
+  createdAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  config: TrainConfig;
+  engine: string | null;
+  device: string | null;
+  error: string | null;
+  summary: RunSummary;
+  checkpoint: string | null;
+}
+
+export type EpochRecord = EpochResult;
+
+export interface RunDetail extends RunRecord {
+  epochs: EpochRecord[];
+  batches: BatchPoint[];
+}

@@ -1,0 +1,135 @@
+/** The run record: runs, run_epochs, run_splits, run_batches. Written only by the service's process. */
+import type { DB } from '../store/db.js';
+import type {
+  BatchPoint,
+  EpochRecord,
+  EpochResult,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  SplitReport,
+  TrainConfig,
+} from '../contract/training.js';
+
+interface RunRow {
+  id: number;
+  created_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  config: string;
+  engine: string | null;
+  device: string | null;
+  error: string | null;
+  summary: string | null;
+  checkpoint: string | null;
+}
+
+const toRecord = (r: RunRow): RunRecord => ({
+  id: r.id,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+  status: r.status,
+  config: JSON.parse(r.config) as TrainConfig,
+  engine: r.engine,
+  device: r.device,
+  error: r.error,
+  summary: r.summary ? (JSON.parse(r.summary) as RunSummary) : {},
+  checkpoint: r.checkpoint,
+});
+
+export class RunStore {
+  constructor(private readonly db: DB) {}
+
+  create(config: TrainConfig, split: { train: number[]; val: number[] }, report: SplitReport, now = Date.now()) {
+    const insertSplit = this.db.prepare('INSERT INTO run_splits (run_id, image_id, split) VALUES (?, ?, ?)');
+    return this.db.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare("INSERT INTO runs (created_at, status, config, summary) VALUES (?, 'queued', ?, ?)")
+          .run(now, JSON.stringify(config), JSON.stringify({ split: report })).lastInsertRowid,
+      );
+      for (const imageId of split.train) insertSplit.run(id, imageId, 'train');
+      for (const imageId of split.val) insertSplit.run(id, imageId, 'val');
+      return id;
+    })();
+  }
+
+  get(id: number): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row && toRecord(row);
+  }
+
+  list(): RunRecord[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toRecord);
+  }
+
+  update(
+    id: number,
+    fields: Partial<{
+      status: RunStatus;
+      engine: string;
+      device: string;
+      error: string | null;
+      finishedAt: number | null;
+      checkpoint: string;
+    }>,
+  ): void {
+    const cols: Record<string, string> = {
+      status: 'status',
+      engine: 'engine',
+      device: 'device',
+      error: 'error',
+      finishedAt: 'finished_at',
+      checkpoint: 'checkpoint',
+    };
+    const keys = Object.keys(fields).filter((k) => k in cols);
+    if (!keys.length) return;
+    const set = keys.map((k) => `${cols[k]} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE runs SET ${set} WHERE id = @id`).run({ ...fields, id });
+  }
+
+  patchSummary(id: number, patch: Partial<RunSummary>): void {
+    const cur = this.get(id);
+    if (!cur) return;
+    this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify({ ...cur.summary, ...patch }), id);
+  }
+
+  saveEpoch(id: number, e: EpochResult): void {
+    const { epoch, ...metrics } = e;
+    this.db
+      .prepare('INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics) VALUES (?, ?, ?)')
+      .run(id, epoch, JSON.stringify(metrics));
+  }
+
+  epochs(id: number): EpochRecord[] {
+    const rows = this.db.prepare('SELECT epoch, metrics FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(id) as {
+      epoch: number;
+      metrics: string;
+    }[];
+    return rows.map((r) => ({ epoch: r.epoch, ...(JSON.parse(r.metrics) as Omit<EpochRecord, 'epoch'>) }));
+  }
+
+  saveBatches(id: number, points: readonly BatchPoint[]): void {
+    const stmt = this.db.prepare(
+      'INSERT OR REPLACE INTO run_batches (run_id, step, epoch, loss, lr) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const p of points) stmt.run(id, p.step, p.epoch, p.loss, p.lr);
+    })();
+  }
+
+  batches(id: number): BatchPoint[] {
+    return this.db
+      .prepare('SELECT step, epoch, loss, lr FROM run_batches WHERE run_id = ? ORDER BY step')
+      .all(id) as BatchPoint[];
+  }
+
+  splitCounts(id: number): { train: number; val: number } {
+    const rows = this.db
+      .prepare('SELECT split, count(*) AS n FROM run_splits WHERE run_id = ? GROUP BY split')
+      .all(id) as { split: 'train' | 'val'; n: number }[];
+    const out = { train: 0, val: 0 };
+    for (const r of rows) out[r.split] = r.n;
+    return out;
+  }
+}

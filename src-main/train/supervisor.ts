@@ -1,0 +1,314 @@
+/**
+ * The service's side of training: creates runs and their splits, starts the
+ * trainer process (child_process.fork), turns its messages into run-record
+ * writes and events, and reports a crash as a failed run with the reason.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../contract/envelope.js';
+import type { Events } from '../contract/events.js';
+import type {
+  Confusion,
+  EvalMetrics,
+  EvalSplit,
+  Prediction,
+  RunDetail,
+  RunRecord,
+  SplitReport,
+  TrainConfig,
+} from '../contract/training.js';
+import type { Project } from '../store/project.js';
+import { checkpointPath } from './checkpoint-path.js';
+import { resolveConfig } from './config.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { RunStore } from './runs.js';
+import { stratifiedSplit } from './split.js';
+
+type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
+
+/** dist/main/train/worker.js: next to this file once compiled; from the sources (tests), in dist. */
+export function workerPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const sibling = join(here, 'worker.js');
+  if (existsSync(sibling)) return sibling;
+  const built = join(here, '..', '..', 'dist', 'main', 'train', 'worker.js');
+  if (existsSync(built)) return built;
+  throw new AppError('unavailable', `trainer entry ${built} is missing: run npm run build first`);
+}
+
+interface Live {
+  child: ChildProcess;
+  finished: Promise<RunRecord>;
+}
+
+export class TrainingManager {
+  readonly runs: RunStore;
+  private readonly live = new Map<number, Live>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly emit: Emit,
+  ) {
+    this.runs = new RunStore(project.db);
+  }
+
+  checkpointDir(runId: number): string {
+    const db = this.project.path;
+    return join(dirname(db), `${basename(db, extname(db))}.runs`, `run-${runId}`, 'last');
+  }
+
+  /** Validates the config, fixes the split, records the run and starts training. */
+  start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
+    const config = resolveConfig(partial);
+    if (this.project.path === ':memory:') throw new AppError('bad_input', 'training needs a project file, not :memory:');
+    const { split, report } = this.makeSplit(config);
+    const runId = this.runs.create(config, split, report);
+    this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
+    this.launch(runId, config, false);
+    return { runId, split: report };
+  }
+
+  private makeSplit(config: TrainConfig) {
+    const labeled = this.project.db
+      .prepare(
+        `SELECT i.id, i.source, l.root, s.split FROM images i JOIN labels l ON l.image_id = i.id
+         LEFT JOIN splits s ON s.image_id = i.id WHERE l.state = 'labeled' ORDER BY i.id`,
+      )
+      .all() as { id: number; source: string; root: number; split: 'train' | 'val' | null }[];
+    if (labeled.length === 0)
+      throw new AppError('bad_input', 'No labeled images: label some images (or import a label CSV) before training.');
+    const perRoot = new Map<number, number>();
+    for (const r of labeled) perRoot.set(r.root, (perRoot.get(r.root) ?? 0) + 1);
+    const singletons = [...perRoot.values()].filter((n) => n === 1).length;
+    if (config.holdout !== null) {
+      const val = labeled.filter((r) => r.source.includes(config.holdout!)).map((r) => r.id);
+      const train = labeled.filter((r) => !r.source.includes(config.holdout!)).map((r) => r.id);
+      if (val.length === 0) throw new AppError('bad_input', `holdout "${config.holdout}" matches no labeled image's source`);
+      if (train.length === 0) throw new AppError('bad_input', `holdout "${config.holdout}" leaves no image to train on`);
+      const method = `holdout: validation = sources containing "${config.holdout}"`;
+      return { split: { train, val }, report: { train: train.length, val: val.length, singletons, method } };
+    }
+    // The project's split is kept; only images that have none yet are assigned, stratified by root.
+    const fresh = stratifiedSplit(
+      labeled.filter((r) => r.split === null),
+      config.valFraction,
+      config.seed,
+    );
+    const assign = this.project.db.prepare('INSERT OR REPLACE INTO splits (image_id, split) VALUES (?, ?)');
+    this.project.db.transaction(() => {
+      for (const id of fresh.train) assign.run(id, 'train');
+      for (const id of fresh.val) assign.run(id, 'val');
+    })();
+    const freshSet = new Map<number, 'train' | 'val'>();
+    for (const id of fresh.train) freshSet.set(id, 'train');
+    for (const id of fresh.val) freshSet.set(id, 'val');
+    const train: number[] = [];
+    const val: number[] = [];
+    for (const r of labeled) ((r.split ?? freshSet.get(r.id)) === 'val' ? val : train).push(r.id);
+    const method = `stratified by root, ${Math.round(config.valFraction * 100)}% validation (project split)`;
+    return { split: { train, val }, report: { train: train.length, val: val.length, singletons, method } };
+  }
+
+  /** Continues a stopped, failed or crashed run from its last checkpoint, on the same split. */
+  resume(runId: number): { runId: number; fromEpoch: number } {
+    const run = this.mustGet(runId);
+    if (this.live.has(runId)) throw new AppError('conflict', `run ${runId} is already training`);
+    if (run.status === 'done') throw new AppError('conflict', `run ${runId} is done; start a new run to train more`);
+    const dir = this.checkpointDir(runId);
+    const has = checkpointPath(dir) !== null;
+    this.runs.patchSummary(runId, { resumes: (run.summary.resumes ?? 0) + 1 });
+    this.runs.update(runId, { error: null, finishedAt: null });
+    this.launch(runId, run.config, has);
+    return { runId, fromEpoch: has ? this.runs.epochs(runId).length : 0 };
+  }
+
+  stop(runId: number): { stopping: boolean } {
+    this.mustGet(runId);
+    const live = this.live.get(runId);
+    if (!live) return { stopping: false };
+    live.child.send({ type: 'stop' } satisfies ToWorker);
+    return { stopping: true };
+  }
+
+  /** Resolves when the run's trainer process has exited (immediately if none is running). */
+  async wait(runId: number): Promise<RunRecord> {
+    const live = this.live.get(runId);
+    return live ? live.finished : this.mustGet(runId);
+  }
+
+  /** The trainer's process id, for tests and diagnostics. */
+  pid(runId: number): number | undefined {
+    return this.live.get(runId)?.child.pid;
+  }
+
+  get(runId: number): RunDetail {
+    const run = this.mustGet(runId);
+    return { ...run, epochs: this.runs.epochs(runId), batches: this.runs.batches(runId) };
+  }
+
+  list(): RunRecord[] {
+    return this.runs.list();
+  }
+
+  private mustGet(runId: number): RunRecord {
+    const run = this.runs.get(runId);
+    if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
+    return run;
+  }
+
+  private spawn(): { child: ChildProcess; stderrTail: () => string } {
+    let tail = '';
+    const child = fork(workerPath(), [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    });
+    const keep = (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-4000);
+      if (process.env.GRAPHEME_TRAINER_LOG) process.stderr.write(chunk);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    return { child, stderrTail: () => tail.trim().split('\n').slice(-5).join(' | ') };
+  }
+
+  private launch(runId: number, config: TrainConfig, resume: boolean): void {
+    const { child, stderrTail } = this.spawn();
+    this.runs.update(runId, { status: 'running' });
+    let ended = false;
+    const finished = new Promise<RunRecord>((resolve) => {
+      child.on('message', (m: FromWorker) => {
+        if (m.type === 'done' || m.type === 'stopped' || m.type === 'failed') ended = true;
+        this.onMessage(runId, m);
+      });
+      child.on('exit', (code, signal) => {
+        this.live.delete(runId);
+        if (!this.project.db.open) return;
+        if (!ended) {
+          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          const tail = stderrTail();
+          this.fail(runId, `the trainer process ${how} before finishing${tail ? ` (${tail})` : ''}`);
+        }
+        resolve(this.mustGet(runId));
+      });
+      child.on('error', (err) => {
+        if (!ended) this.fail(runId, `the trainer process could not run: ${err.message}`);
+        ended = true;
+      });
+    });
+    this.live.set(runId, { child, finished });
+    child.send({
+      type: 'train',
+      dbPath: this.project.path,
+      runId,
+      config,
+      checkpointDir: this.checkpointDir(runId),
+      resume,
+    } satisfies ToWorker);
+  }
+
+  private fail(runId: number, error: string): void {
+    if (!this.project.db.open) return;
+    this.runs.update(runId, { status: 'failed', error, finishedAt: Date.now() });
+    this.emit('training.failed', { runId, error });
+  }
+
+  private onMessage(runId: number, m: FromWorker): void {
+    // A message that arrives after the project closed has nowhere to go; the checkpoint on disk has it.
+    if (!this.project.db.open) return;
+    const runs = this.runs;
+    switch (m.type) {
+      case 'engine':
+        runs.update(runId, { engine: m.engine, device: m.device });
+        runs.patchSummary(runId, { engineReason: m.reason });
+        this.emit('training.started', { runId, engine: m.engine, device: m.device, reason: m.reason });
+        break;
+      case 'progress': {
+        const { type: _t, ...progress } = m;
+        runs.saveBatches(runId, m.points);
+        this.emit('training.progress', { runId, ...progress });
+        break;
+      }
+      case 'epoch': {
+        const { type: _t, ...epoch } = m;
+        runs.saveEpoch(runId, epoch);
+        runs.patchSummary(runId, { epochsDone: m.epoch, metrics: m.val });
+        this.emit('training.epoch', { runId, ...epoch });
+        break;
+      }
+      case 'checkpoint':
+        runs.update(runId, { checkpoint: m.dir });
+        break;
+      case 'done':
+      case 'stopped': {
+        const status = m.type === 'done' ? 'done' : 'stopped';
+        runs.update(runId, { status, finishedAt: Date.now() });
+        const run = this.mustGet(runId);
+        this.emit('training.done', { runId, status, metrics: run.summary.metrics ?? null });
+        break;
+      }
+      case 'failed':
+        this.fail(runId, m.error);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Runs a one-shot job (eval, predict) in a trainer process and returns its answer. */
+  private oneShot<T extends FromWorker['type']>(job: ToWorker, want: T): Promise<Extract<FromWorker, { type: T }>> {
+    const { child, stderrTail } = this.spawn();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      child.on('message', (m: FromWorker) => {
+        if (m.type === want) {
+          settled = true;
+          resolve(m as Extract<FromWorker, { type: T }>);
+        } else if (m.type === 'failed') {
+          settled = true;
+          reject(new AppError('bad_input', m.error));
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (!settled)
+          reject(new AppError('internal', `the trainer process ${signal ?? `exited with ${code}`}: ${stderrTail()}`));
+      });
+      child.send(job);
+    });
+  }
+
+  private modelDir(runId: number): string {
+    this.mustGet(runId);
+    const dir = this.checkpointDir(runId);
+    if (!checkpointPath(dir)) throw new AppError('conflict', `run ${runId} has no checkpoint yet (no epoch finished)`);
+    return dir;
+  }
+
+  async evaluate(runId: number, split: EvalSplit): Promise<{ metrics: EvalMetrics; confusion: Confusion }> {
+    const dir = this.modelDir(runId);
+    const run = this.mustGet(runId);
+    const r = await this.oneShot(
+      { type: 'eval', dbPath: this.project.path, runId, checkpointDir: dir, split, engine: run.config.engine },
+      'evaluated',
+    );
+    return { metrics: r.metrics, confusion: r.confusion };
+  }
+
+  async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+    const dir = this.modelDir(runId);
+    for (const id of imageIds)
+      if (!this.project.images.get(id)) throw new AppError('not_found', `image ${id} does not exist`);
+    const run = this.mustGet(runId);
+    const r = await this.oneShot(
+      { type: 'predict', dbPath: this.project.path, checkpointDir: dir, imageIds, k, engine: run.config.engine },
+      'predicted',
+    );
+    return r.predictions;
+  }
+
+  /** Stops every trainer process this manager started (the app is closing). */
+  close(): void {
+    for (const { child } of this.live.values()) if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+  }
+}

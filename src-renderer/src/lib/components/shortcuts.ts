@@ -1,0 +1,20 @@
+/** Every keyboard shortcut, written once: the overlay lists these. */
+export const SHORTCUTS: { keys: string[]; what: string; where: string }[] = [
+  { keys: ['Enter'], what: 'Pick the highlighted class, then save and go to the next image', where: 'Label' },
+  { keys: ['Type'], what: 'Search a picker by id, glyph or romanized name (ka, ksha, i-kar, reph)', where: 'Label' },
+  { keys: ['↑', '↓'], what: 'Move through the classes of a picker', where: 'Label' },
+  { keys: ['Tab', 'Shift+Tab'], what: 'Next / previous picker', where: 'Label' },
+  { keys: ['Space'], what: 'Skip this image (with nothing typed)', where: 'Label' },
+  { keys: ['Delete'], what: 'Mark this image unreadable (with nothing typed)', where: 'Label' },
+  { keys: ['Ctrl+Z'], what: 'Undo the last label (across images, also after a reload)', where: 'Label' },
+  { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], what: 'Redo', where: 'Label' },
+  { keys: ['Alt+I'], what: 'Invert the image', where: 'Label' },
+  { keys: ['Alt+C'], what: 'High contrast', where: 'Label' },
+  { keys: ['Alt+=', 'Alt+-', 'Alt+0'], what: 'Zoom in / out / fit', where: 'Label' },
+  { keys: ['Escape'], what: 'Clear the search, close this overlay', where: 'Anywhere' },
+  { keys: ['?'], what: 'Show or hide this list', where: 'Anywhere' },
+  { keys: ['Alt+1…5'], what: 'Go to Label, Browse, Coverage, Train, Models', where: 'Anywhere' },
+  { keys: ['Click'], what: 'Open an image in the Label view', where: 'Browse' },
+  { keys: ['Ctrl+Click', 'Shift+Click'], what: 'Add one image / a range to the selection', where: 'Browse' },
+  { keys: ['Ctrl+A'], what: 'Select every image of the filter (up to 10,000)', where: 'Browse' },
+];

@@ -1,0 +1,54 @@
+/** The image filter shared by the queue and the Browse view, and its form in the URL. */
+import { LABEL_STATES, SPLITS, type LabelState, type Split } from '../../../src-main/contract/domain';
+
+export interface ImageFilter {
+  state?: LabelState;
+  root?: number;
+  vowel?: number;
+  consonant?: number;
+  annotator?: string;
+  split?: Split;
+}
+
+const NUMERIC = ['root', 'vowel', 'consonant'] as const;
+
+export function filterFromParams(p: URLSearchParams): ImageFilter {
+  const f: ImageFilter = {};
+  const state = p.get('state');
+  if (state && (LABEL_STATES as readonly string[]).includes(state)) f.state = state as LabelState;
+  for (const k of NUMERIC) {
+    const v = p.get(k);
+    if (v !== null && /^\d+$/.test(v)) f[k] = Number(v);
+  }
+  const annotator = p.get('annotator');
+  if (annotator) f.annotator = annotator;
+  const split = p.get('split');
+  if (split && (SPLITS as readonly string[]).includes(split)) f.split = split as Split;
+  return f;
+}
+
+export function filterToParams(f: ImageFilter): Record<string, string | number | undefined> {
+  return {
+    state: f.state,
+    root: f.root,
+    vowel: f.vowel,
+    consonant: f.consonant,
+    annotator: f.annotator,
+    split: f.split,
+  };
+}
+
+export function sameFilter(a: ImageFilter, b: ImageFilter): boolean {
+  return JSON.stringify(filterToParams(a)) === JSON.stringify(filterToParams(b));
+}
+
+export function describeFilter(f: ImageFilter): string {
+  const parts: string[] = [];
+  if (f.state) parts.push(f.state);
+  if (f.root !== undefined) parts.push(`root ${f.root}`);
+  if (f.vowel !== undefined) parts.push(`vowel ${f.vowel}`);
+  if (f.consonant !== undefined) parts.push(`consonant ${f.consonant}`);
+  if (f.annotator) parts.push(`by ${f.annotator}`);
+  if (f.split) parts.push(`${f.split} split`);
+  return parts.length ? parts.join(', ') : 'all images';
+}

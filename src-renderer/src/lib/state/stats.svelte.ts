@@ -1,0 +1,43 @@
+/**
+ * Project counts for the header and the coverage chart. A save adjusts the
+ * counts locally at once; the full stats (a few table scans) are refetched
+ * only when the app has been quiet, so they never delay a save.
+ */
+import { api } from '../api/client';
+import type { LabelState, Stats } from '../../../../src-main/contract/domain';
+
+const QUIET_MS = 1500;
+
+class StatsState {
+  current = $state.raw<Stats | null>(null);
+  error = $state<string | null>(null);
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  async refresh(): Promise<void> {
+    try {
+      this.current = await api.call('stats.get', {});
+      this.error = null;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  /** Refetch once things have been quiet for a moment. */
+  soon(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.refresh();
+    }, QUIET_MS);
+  }
+
+  /** One image moved from one state to another: adjust the counts now. */
+  moved(from: LabelState, to: LabelState): void {
+    const s = this.current;
+    if (!s || from === to) return;
+    this.current = { ...s, [from]: s[from] - 1, [to]: s[to] + 1 };
+    this.soon();
+  }
+}
+
+export const stats = new StatsState();

@@ -8,6 +8,7 @@ import { Service } from '../service/service.js';
 import { Project } from '../store/project.js';
 import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
+import { TRAIN_OPTIONS, TRAIN_USAGE, TrainUsageError, trainCommand } from './train.js';
 
 const USAGE = `Usage: grapheme-studio <command> [options]
 
@@ -22,7 +23,7 @@ Commands:
                       write labels in the competition's train.csv format
   serve --db FILE [--port N] [--host H]
                       browser mode: prints the URL with its token
-`;
+${TRAIN_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -48,6 +49,7 @@ function parse(args: string[]) {
         host: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ...TRAIN_OPTIONS,
       },
     });
   } catch (err) {
@@ -79,6 +81,7 @@ export async function runCli(
     if (positionals.length > 1) {
       // Extra positionals after --parquet FILE are more parquet files.
       if (command === 'import' && values.parquet) values.parquet.push(...positionals.slice(1));
+      else if (command === 'predict' && values.image) values.image.push(...positionals.slice(1));
       else throw new UsageError(`unexpected argument: ${positionals[1]}`);
     }
     const db = resolve(need(values, 'db'));
@@ -101,6 +104,11 @@ export async function runCli(
           else io.stderr.write(`Wrote ${result.rows} labels to ${result.path}\n`);
           return 0;
         }
+        case 'train':
+        case 'resume':
+        case 'eval':
+        case 'predict':
+          return await trainCommand(command, service, client, db, values, io, json, out);
         default:
           throw new UsageError(`unknown command: ${command}`);
       }
@@ -108,7 +116,7 @@ export async function runCli(
       service.close();
     }
   } catch (err) {
-    const usage = err instanceof UsageError;
+    const usage = err instanceof UsageError || err instanceof TrainUsageError;
     const message = err instanceof AppError || usage ? err.message : `unexpected error: ${(err as Error).message}`;
     if (!(err instanceof AppError) && !usage) io.stderr.write(`${(err as Error).stack}\n`);
     if (json) out({ error: { code: err instanceof AppError ? err.code : usage ? 'usage' : 'internal', message } });

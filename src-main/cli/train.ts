@@ -1,0 +1,234 @@
+/** CLI commands of the trainer: train, resume, eval, predict. */
+import type { Client } from '../contract/client.js';
+import { AppError } from '../contract/envelope.js';
+import { COMPONENTS } from '../contract/domain.js';
+import type { EvalMetrics, RunRecord, TrainConfig } from '../contract/training.js';
+import type { Service } from '../service/service.js';
+import { ProgressBar, formatSeconds } from './progress.js';
+
+export const TRAIN_USAGE = `  train --db FILE [--arch resnet34|resnet18] [--size N] [--epochs N] [--batch N] [--lr X]
+        [--engine auto|tensorflow|webgpu|wasm|cpu] [--base-width N] [--holdout TEXT] [--seed N]
+        [--no-augment] [--json]
+                      train a model on the labeled images (Ctrl-C stops at a checkpoint)
+  resume --db FILE --run ID [--json]
+                      continue a stopped or crashed run from its last checkpoint
+  eval --db FILE --run ID [--split val|train|all] [--json]
+                      metrics and confusion matrices of a run's model
+  predict --db FILE --run ID --image ID... [--k N] [--json]
+                      top-k classes per component for images (database id or image name)
+`;
+
+/** parseArgs options these commands add to the CLI's. */
+export const TRAIN_OPTIONS = {
+  arch: { type: 'string' },
+  size: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  engine: { type: 'string' },
+  'base-width': { type: 'string' },
+  holdout: { type: 'string' },
+  seed: { type: 'string' },
+  'no-augment': { type: 'boolean', default: false },
+  run: { type: 'string' },
+  split: { type: 'string' },
+  image: { type: 'string', multiple: true },
+  k: { type: 'string' },
+} as const;
+
+export const TRAIN_COMMANDS = ['train', 'resume', 'eval', 'predict'] as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+interface IO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** A CLI usage mistake (exit code 2). */
+export class TrainUsageError extends Error {}
+
+function num(values: Values, name: string, integer: boolean): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new TrainUsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function runIdOf(values: Values): number {
+  const id = num(values, 'run', true);
+  if (id === undefined) throw new TrainUsageError('--run is required');
+  return id;
+}
+
+const headJson = (m: EvalMetrics | null | undefined) =>
+  m
+    ? {
+        hierarchical_recall: m.hierarchical_recall,
+        loss: m.loss,
+        samples: m.samples,
+        ...Object.fromEntries(
+          COMPONENTS.map((c) => [c, { accuracy: m[c].accuracy, macro_recall: m[c].macro_recall, loss: m[c].loss }]),
+        ),
+      }
+    : null;
+
+const fmt = (x: number) => x.toFixed(4);
+
+function describe(m: EvalMetrics): string {
+  return (
+    `hierarchical recall ${fmt(m.hierarchical_recall)} (root ${fmt(m.root.macro_recall)}, ` +
+    `vowel ${fmt(m.vowel.macro_recall)}, consonant ${fmt(m.consonant.macro_recall)}) on ${m.samples} images`
+  );
+}
+
+/** Follows a run until its trainer exits: a progress bar per epoch, one line per epoch, Ctrl-C stops. */
+async function follow(service: Service, client: Client, runId: number, io: IO, quiet: boolean): Promise<RunRecord> {
+  let bar: ProgressBar | null = null;
+  let barEpoch = 0;
+  const offs = [
+    client.on('training.started', (e) => {
+      if (e.runId === runId && !quiet) io.stderr.write(`run ${runId}: engine ${e.engine} on ${e.device}\n  ${e.reason}\n`);
+    }),
+    client.on('training.progress', (p) => {
+      if (p.runId !== runId || quiet) return;
+      if (p.epoch !== barEpoch) {
+        bar?.end();
+        bar = new ProgressBar(`epoch ${p.epoch}/${p.epochs}`, io.stderr);
+        barEpoch = p.epoch;
+      }
+      bar!.update(
+        p.batch,
+        p.batches,
+        `loss ${p.smoothedLoss.toFixed(3)} ${p.imagesPerSec.toFixed(1)} img/s run ETA ${formatSeconds(p.etaSeconds)}`,
+      );
+    }),
+    client.on('training.epoch', (e) => {
+      if (e.runId !== runId || quiet) return;
+      bar?.end();
+      const val = e.val ? describe(e.val) : 'no validation images';
+      io.stderr.write(
+        `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, ${e.imagesPerSec.toFixed(1)} img/s, ${e.seconds.toFixed(1)} s; ${val}\n`,
+      );
+    }),
+  ];
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.stderr.write(`\nstopping run ${runId} at a checkpoint (Ctrl-C again to abort)\n`);
+    service.training.stop(runId);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await service.training.wait(runId);
+  } finally {
+    process.off('SIGINT', onSigint);
+    (bar as ProgressBar | null)?.end();
+    for (const off of offs) off();
+  }
+}
+
+function finish(run: RunRecord, db: string, json: boolean, io: IO, out: (o: unknown) => void): number {
+  if (run.status === 'failed') throw new AppError('internal', `run ${run.id} failed: ${run.error}`);
+  const result = {
+    run_id: run.id,
+    status: run.status,
+    engine: run.engine,
+    device: run.device,
+    epochs: run.summary.epochsDone ?? 0,
+    metrics: headJson(run.summary.metrics),
+    split: run.summary.split,
+    checkpoint: run.checkpoint,
+  };
+  if (json) out(result);
+  else {
+    if (run.summary.metrics) io.stderr.write(`run ${run.id} ${run.status}: ${describe(run.summary.metrics)}\n`);
+    if (run.status === 'stopped')
+      io.stderr.write(`resume with: grapheme-studio resume --db ${db} --run ${run.id}\n`);
+    io.stdout.write(`run ${run.id} ${run.status}; checkpoint ${run.checkpoint}\n`);
+  }
+  return 0;
+}
+
+export async function trainCommand(
+  command: (typeof TRAIN_COMMANDS)[number],
+  service: Service,
+  client: Client,
+  db: string,
+  values: Values,
+  io: IO,
+  json: boolean,
+  out: (o: unknown) => void,
+): Promise<number> {
+  if (command === 'train') {
+    const config: Partial<TrainConfig> = {
+      arch: values.arch as TrainConfig['arch'] | undefined,
+      size: num(values, 'size', false),
+      epochs: num(values, 'epochs', false),
+      batch: num(values, 'batch', false),
+      lr: num(values, 'lr', false),
+      engine: values.engine as TrainConfig['engine'] | undefined,
+      baseWidth: num(values, 'base-width', false),
+      seed: num(values, 'seed', false),
+      holdout: typeof values.holdout === 'string' ? values.holdout : undefined,
+      augment: values['no-augment'] === true ? false : undefined,
+    };
+    const input = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+    const { runId, split } = await client.call('training.start', input);
+    if (!json)
+      io.stderr.write(
+        `run ${runId}: ${split.train} training and ${split.val} validation images (${split.method}); ` +
+          `${split.singletons} root classes with a single example stay in training\n`,
+      );
+    return finish(await follow(service, client, runId, io, json), db, json, io, out);
+  }
+  if (command === 'resume') {
+    const runId = runIdOf(values);
+    const { fromEpoch } = await client.call('training.resume', { runId });
+    if (!json) io.stderr.write(`run ${runId}: resuming after epoch ${fromEpoch}\n`);
+    return finish(await follow(service, client, runId, io, json), db, json, io, out);
+  }
+  if (command === 'eval') {
+    const runId = runIdOf(values);
+    const split = (values.split ?? 'val') as 'val' | 'train' | 'all';
+    const r = await client.call('runs.eval', { runId, split });
+    if (json) out({ run_id: runId, split, metrics: headJson(r.metrics), confusion: r.confusion });
+    else io.stdout.write(`run ${runId} on ${split}: ${describe(r.metrics)}\n`);
+    return 0;
+  }
+  const runId = runIdOf(values);
+  const names = Array.isArray(values.image) ? values.image : [];
+  if (names.length === 0) throw new TrainUsageError('predict needs at least one --image ID');
+  const ids = names.map((n) => {
+    const byName = service.project.images.idByName(n);
+    if (byName !== undefined) return byName;
+    const id = Number(n);
+    if (Number.isInteger(id) && id > 0 && service.project.images.get(id)) return id;
+    throw new AppError('not_found', `no image with id or name ${JSON.stringify(n)}`);
+  });
+  const k = num(values, 'k', true) ?? 3;
+  const { predictions } = await client.call('runs.predict', { runId, imageIds: ids, k });
+  const tax = service.project.taxonomy;
+  const rows = predictions.map((p) => ({
+    image_id: p.imageId,
+    name: service.project.images.get(p.imageId)?.imageId,
+    ...Object.fromEntries(
+      COMPONENTS.map((c) => [
+        c,
+        p[c].map((t) => ({ class: t.classId, glyph: tax[c][t.classId]?.glyph ?? null, prob: t.prob })),
+      ]),
+    ),
+  }));
+  if (json) out({ run_id: runId, predictions: rows });
+  else
+    for (const r of rows) {
+      const best = COMPONENTS.map((c) => {
+        const t = (r as unknown as Record<string, { class: number; glyph: string | null; prob: number }[]>)[c]![0]!;
+        return `${c} ${t.class} ${t.glyph ?? ''} (${(t.prob * 100).toFixed(1)}%)`;
+      });
+      io.stdout.write(`${r.name ?? r.image_id}: ${best.join(', ')}\n`);
+    }
+  return 0;
+}

@@ -115,56 +115,71 @@ export class ImageStore {
 
   /** Every image id matching a filter, ascending (for grids that jump to any position). */
   ids(filter: ParsedInput<'images.ids'>): number[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    const column = {
-      state: 'l.state',
-      root: 'l.root',
-      vowel: 'l.vowel',
-      consonant: 'l.consonant',
-      annotator: 'l.annotator',
-      split: 's.split',
-    } as const;
-    for (const key of Object.keys(column) as (keyof typeof column)[]) {
-      if (filter[key] === undefined) continue;
-      where.push(`${column[key]} = @${key}`);
-      params[key] = filter[key];
-    }
-    const base = where.length ? where.join(' AND ') : '1';
+    const { where, params } = filterClause(filter);
     return this.db
-      .prepare(`SELECT i.id FROM ${SUMMARY_FROM} WHERE ${base} ORDER BY i.id`)
+      .prepare(`SELECT i.id FROM ${SUMMARY_FROM} WHERE ${where} ORDER BY l.image_id`)
       .pluck()
       .all(params) as number[];
   }
 
-  /** One page of images matching a filter, by ascending id (keyset pagination). */
+  /**
+   * One page of images matching a filter, by ascending id (keyset pagination).
+   * Ordered by l.image_id, not i.id: the filter's index then yields rows in order and SQLite skips a sort.
+   */
   page(filter: ParsedInput<'images.page'>): ImagePage {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    const column = {
-      state: 'l.state',
-      root: 'l.root',
-      vowel: 'l.vowel',
-      consonant: 'l.consonant',
-      annotator: 'l.annotator',
-      split: 's.split',
-    } as const;
-    for (const key of Object.keys(column) as (keyof typeof column)[]) {
-      if (filter[key] === undefined) continue;
-      where.push(`${column[key]} = @${key}`);
-      params[key] = filter[key];
-    }
-    const base = where.length ? where.join(' AND ') : '1';
-    const after = filter.after ?? 0;
+    const { where, params } = filterClause(filter);
     const rows = this.db
       .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${base} AND i.id > @after ORDER BY i.id LIMIT @limit`,
+        `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${where} AND l.image_id > @after ORDER BY l.image_id LIMIT @limit`,
       )
-      .all({ ...params, after, limit: filter.limit + 1 }) as Row[];
+      .all({ ...params, after: filter.after ?? 0, limit: filter.limit + 1 }) as Row[];
     const more = rows.length > filter.limit;
     if (more) rows.pop();
-    const total =
-      (this.db.prepare(`SELECT count(*) FROM ${SUMMARY_FROM} WHERE ${base}`).pluck().get(params) as number) ?? 0;
-    return { items: rows.map(toSummary), next: more ? rows[rows.length - 1]!.id : null, total };
+    return {
+      items: rows.map(toSummary),
+      next: more ? rows[rows.length - 1]!.id : null,
+      total: this.count(filter, where, params),
+    };
   }
+
+  /**
+   * Images matching a filter. State-only (and no) filters read the trigger-kept
+   * counters; class filters count one index range.
+   */
+  private count(filter: ImageFilter, where: string, params: Record<string, unknown>): number {
+    const keys = FILTER_KEYS.filter((k) => filter[k] !== undefined);
+    if (keys.length === 0)
+      return (this.db.prepare('SELECT sum(n) FROM label_counts').pluck().get() as number | null) ?? 0;
+    if (keys.length === 1 && keys[0] === 'state') {
+      return (
+        (this.db.prepare('SELECT n FROM label_counts WHERE state = ?').pluck().get(filter.state) as
+          number | undefined) ?? 0
+      );
+    }
+    const from = filter.split !== undefined ? 'labels l JOIN splits s ON s.image_id = l.image_id' : 'labels l';
+    return this.db.prepare(`SELECT count(*) FROM ${from} WHERE ${where}`).pluck().get(params) as number;
+  }
+}
+
+type ImageFilter = ParsedInput<'images.ids'>;
+const FILTER_COLUMNS = {
+  state: 'l.state',
+  root: 'l.root',
+  vowel: 'l.vowel',
+  consonant: 'l.consonant',
+  annotator: 'l.annotator',
+  split: 's.split',
+} as const;
+const FILTER_KEYS = Object.keys(FILTER_COLUMNS) as (keyof typeof FILTER_COLUMNS)[];
+
+/** The WHERE clause and named parameters of a filter; column names come from a fixed table, values are bound. */
+function filterClause(filter: ImageFilter): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  for (const key of FILTER_KEYS) {
+    if (filter[key] === undefined) continue;
+    clauses.push(`${FILTER_COLUMNS[key]} = @${key}`);
+    params[key] = filter[key];
+  }
+  return { where: clauses.length ? clauses.join(' AND ') : '1', params };
 }

@@ -29,7 +29,21 @@ export class Project {
     return SCHEMA_VERSION;
   }
 
+  private checkpointTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * For long-lived processes (the app, browser mode): fold the WAL back into
+   * the database on a timer, so that a label save rarely pays for an automatic
+   * checkpoint on its way to the user's acknowledgement.
+   */
+  startBackgroundCheckpoints(everyMs = 5_000): void {
+    this.checkpointTimer ??= setInterval(() => {
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    }, everyMs).unref();
+  }
+
   close(): void {
+    clearInterval(this.checkpointTimer);
     if (this.db.open) this.db.close();
   }
 }

@@ -100,6 +100,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const dispatch = createDispatcher(service.handlers, logInternalError);
+  service.project.startBackgroundCheckpoints();
   const staticDir = options.staticDir ? resolve(options.staticDir) : undefined;
   let hosts = new Set<string>();
   const streams = new Set<ServerResponse>();

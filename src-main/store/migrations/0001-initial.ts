@@ -51,6 +51,22 @@ CREATE INDEX labels_vowel ON labels (vowel, image_id);
 CREATE INDEX labels_consonant ON labels (consonant, image_id);
 CREATE INDEX labels_annotator ON labels (annotator, image_id);
 
+-- Images per label state, kept by triggers: the queue's counts without a 200,000-row count(*).
+CREATE TABLE label_counts (
+  state TEXT PRIMARY KEY,
+  n INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO label_counts (state, n) VALUES ('unlabeled', 0), ('labeled', 0), ('unreadable', 0), ('skipped', 0);
+CREATE TRIGGER labels_count_insert AFTER INSERT ON labels
+BEGIN UPDATE label_counts SET n = n + 1 WHERE state = NEW.state; END;
+CREATE TRIGGER labels_count_delete AFTER DELETE ON labels
+BEGIN UPDATE label_counts SET n = n - 1 WHERE state = OLD.state; END;
+CREATE TRIGGER labels_count_update AFTER UPDATE OF state ON labels WHEN OLD.state <> NEW.state
+BEGIN
+  UPDATE label_counts SET n = n - 1 WHERE state = OLD.state;
+  UPDATE label_counts SET n = n + 1 WHERE state = NEW.state;
+END;
+
 -- One user gesture (a save, a multi-select edit, an import): the unit of undo.
 CREATE TABLE gestures (
   id INTEGER PRIMARY KEY,

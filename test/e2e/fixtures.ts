@@ -102,6 +102,8 @@ function stopServer(proc: ChildProcess): Promise<void> {
 
 export const test = base.extend<{ studio: Studio; annotatorName: string }>({
   annotatorName: ['asha', { option: true }],
+  // Playwright reads the fixtures a function needs from its first parameter's pattern, even an empty one.
+  // eslint-disable-next-line no-empty-pattern
   studio: async ({}, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-'));
     const db = join(dir, 'project.db');
@@ -159,9 +161,10 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
   page: async ({ page, annotatorName }, use) => {
     // The annotator was asked once before (a test of the question itself clears this).
     await page.addInitScript((name) => {
-      if (name && !localStorage.getItem('grapheme-studio.annotator')) {
-        localStorage.setItem('grapheme-studio.annotator', name);
-      }
+      const { localStorage: store } = globalThis as unknown as {
+        localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+      };
+      if (name && !store.getItem('grapheme-studio.annotator')) store.setItem('grapheme-studio.annotator', name);
     }, annotatorName);
     await use(page);
   },

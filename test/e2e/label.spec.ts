@@ -1,5 +1,5 @@
 /** The Label view, driven by keyboard only, checked against the project file itself. */
-import { currentImageId, expect, groundTruth, labelByKeyboard, pick, test } from './fixtures';
+import { currentImageId, expect, groundTruth, labelByKeyboard, pick, test } from './fixtures.js';
 
 const truth = groundTruth();
 
@@ -21,7 +21,13 @@ test('labels ten images by keyboard only; the database holds exactly those label
   for (const imageId of seen) {
     const row = studio.label(imageId);
     const t = truth.get(imageId)!;
-    expect(row).toMatchObject({ state: 'labeled', root: t.root, vowel: t.vowel, consonant: t.consonant, annotator: 'asha' });
+    expect(row).toMatchObject({
+      state: 'labeled',
+      root: t.root,
+      vowel: t.vowel,
+      consonant: t.consonant,
+      annotator: 'asha',
+    });
   }
 });
 

@@ -1,0 +1,53 @@
+/**
+ * Screenshots of the main views for docs/screenshots (the README shows them).
+ * Each also asserts what the picture must show, so a broken view fails here.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { currentImageId, expect, groundTruth, labelByKeyboard, pick, test } from './fixtures.js';
+
+const OUT = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const truth = groundTruth();
+
+test('Label, Browse and Coverage views, light and dark', async ({ page, studio }) => {
+  mkdirSync(OUT, { recursive: true });
+  await page.goto(studio.openUrl);
+  for (let i = 0; i < 6; i++) {
+    const id = await currentImageId(page);
+    await labelByKeyboard(page, truth.get(id)!);
+    await expect.poll(() => currentImageId(page)).not.toBe(id);
+  }
+  const id = await currentImageId(page);
+  const t = truth.get(id)!;
+  await pick(page, 'Grapheme root', t.root);
+  await pick(page, 'Vowel diacritic', t.vowel);
+  await pick(page, 'Consonant diacritic', t.consonant);
+  await expect(page.getByLabel('Composed grapheme')).toHaveText(t.grapheme);
+  // The shipped font is the one in use for Bengali text.
+  const fontOk = await page.evaluate(() =>
+    (globalThis as unknown as { document: { fonts: { check(f: string, t: string): boolean } } }).document.fonts.check(
+      '16px "Noto Sans Bengali"',
+      'ক্ষ',
+    ),
+  );
+  expect(fontOk).toBe(true);
+  await page.screenshot({ path: join(OUT, 'label.png') });
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(OUT, 'label-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  await page.goto(`${studio.origin}/#/browse`);
+  await expect(page.getByTestId('browse-count')).toHaveText('405 images');
+  const cells = page.getByRole('listbox', { name: 'Images' }).getByRole('option');
+  await cells.nth(7).click({ modifiers: ['Control'] });
+  await cells.nth(10).click({ modifiers: ['Shift'] });
+  await expect(page.getByText('4 selected')).toBeVisible();
+  await expect(page.locator('.cell img').first()).toHaveJSProperty('complete', true);
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(OUT, 'browse.png') });
+
+  await page.goto(`${studio.origin}/#/coverage`);
+  await expect(page.getByRole('region', { name: 'Grapheme root coverage' })).toContainText('168 classes');
+  await page.screenshot({ path: join(OUT, 'coverage.png') });
+});

@@ -1,0 +1,34 @@
+/**
+ * The only bridge between the sandboxed renderer and the app: invoke a
+ * contract call, listen to events. CommonJS because sandboxed preloads
+ * cannot be ES modules. Channel names repeat src-main/contract/channels.ts
+ * (a sandboxed preload cannot import it); a unit test keeps them equal.
+ */
+interface IpcRenderer {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
+  removeListener(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
+}
+interface ContextBridge {
+  exposeInMainWorld(key: string, api: unknown): void;
+}
+// Typed locally: the electron package (and its types) is absent where its binary cannot be downloaded.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { contextBridge, ipcRenderer } = require('electron') as {
+  contextBridge: ContextBridge;
+  ipcRenderer: IpcRenderer;
+};
+
+const INVOKE = 'grapheme-studio:invoke';
+const EVENT = 'grapheme-studio:event';
+
+contextBridge.exposeInMainWorld('graphemeStudio', {
+  invoke: (method: string, input: unknown) => ipcRenderer.invoke(INVOKE, String(method), input),
+  on: (callback: (event: string, payload: unknown) => void) => {
+    const listener = (_e: unknown, event: string, payload: unknown) => callback(event, payload);
+    ipcRenderer.on(EVENT, listener);
+    return () => {
+      ipcRenderer.removeListener(EVENT, listener);
+    };
+  },
+});

@@ -83,10 +83,25 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   );
 }
 
-export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
+/**
+ * Restores Adam's moments. Adam matches its state to variables by position,
+ * and a model rebuilt from model.json may list its variables in another
+ * order, so the state is reordered by variable name to `variableNames`.
+ */
+export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, variableNames: string[]): Promise<void> {
   const p = checkpointPath(dir);
   if (!p) throw new Error(`no checkpoint in ${dir}`);
-  const specs = JSON.parse(readFileSync(join(p, 'optimizer.json'), 'utf8'));
+  const specs = JSON.parse(readFileSync(join(p, 'optimizer.json'), 'utf8')) as tf.io.WeightsManifestEntry[];
   const map = tf.io.decodeWeights(toArrayBuffer(readFileSync(join(p, 'optimizer.bin'))), specs);
-  await optimizer.setWeights(specs.map((s: { name: string }) => ({ name: s.name, tensor: map[s.name]! })));
+  const pick = (name: string) => {
+    const tensor = map[name];
+    if (!tensor) throw new Error(`the checkpoint's optimizer state has no ${name}: it belongs to another model`);
+    return { name, tensor };
+  };
+  const iterations = specs[0]!.name;
+  await optimizer.setWeights([
+    pick(iterations),
+    ...variableNames.map((n) => pick(`${n}/m`)),
+    ...variableNames.map((n) => pick(`${n}/v`)),
+  ]);
 }

@@ -170,7 +170,15 @@ export class TrainingManager {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    return { child, stderrTail: () => tail.trim().split('\n').slice(-5).join(' | ') };
+    // TensorFlow's start-up chatter and tfjs' banner say nothing about why a trainer died.
+    const noise = /^(I0000|WARNING: All log|To enable the following|=+$|Hi, looks like|\s*$)/;
+    const stderrTail = () =>
+      tail
+        .split('\n')
+        .filter((l) => !noise.test(l))
+        .slice(-5)
+        .join(' | ');
+    return { child, stderrTail };
   }
 
   private launch(runId: number, config: TrainConfig, resume: boolean): void {

@@ -105,7 +105,13 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const resume = job.resumeFrom;
   const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
   const optimizer = tf.train.adam(config.lr);
-  if (resume) await loadOptimizerState(job.checkpointDir, optimizer);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (resume)
+    await loadOptimizerState(
+      job.checkpointDir,
+      optimizer,
+      variables.map((v) => v.name),
+    );
   let step = resume?.step ?? 0;
   let epoch = resume?.epoch ?? 0;
   let startBatch = resume?.batchInEpoch ?? 0;
@@ -142,6 +148,8 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       let windowStart = Date.now();
       let windowImages = 0;
       for (let b = startBatch; b < batches; b++) {
+        // Let IPC messages (stop) in: on synchronous backends every await above is a microtask.
+        await new Promise((resolve) => setImmediate(resolve));
         if (job.shouldStop()) {
           await checkpoint(b);
           report({ type: 'stopped', epoch, step });
@@ -161,7 +169,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
             ),
           );
           return tf.addN(terms) as tf.Scalar;
-        }, true)!;
+        }, true, variables)!;
         const loss = (await lossT.data())[0]!;
         tf.dispose([x, lossT, ...Object.values(labels)]);
         if (!Number.isFinite(loss)) {

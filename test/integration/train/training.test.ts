@@ -1,0 +1,174 @@
+/**
+ * The trainer for real: a child process training on the 405 real handwriting
+ * samples with a tiny config (ResNet-18 at 1/8 width, 32x32, wasm engine).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Events } from '../../../src-main/contract/events.js';
+import type { TrainConfig } from '../../../src-main/contract/training.js';
+import { Service } from '../../../src-main/service/service.js';
+import { Project } from '../../../src-main/store/project.js';
+import { checkpointPath } from '../../../src-main/train/checkpoint-path.js';
+import { fromConfusion } from '../../../src-main/train/metrics.js';
+import { FORMS } from '../../helpers.js';
+
+const TINY: Partial<TrainConfig> = { arch: 'resnet18', size: 32, baseWidth: 8, epochs: 2, batch: 32, engine: 'wasm' };
+
+let dir: string;
+let service: Service;
+const events: { name: keyof Events; payload: unknown }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gs-train-'));
+  service = new Service(new Project(join(dir, 'forms.sqlite')));
+  await service.importFolder({ folder: FORMS, labels: join(FORMS, 'labels.csv') });
+  service.subscribe((name, payload) => events.push({ name, payload }));
+});
+afterAll(() => {
+  service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const of = <E extends keyof Events>(name: E, runId: number) =>
+  events.filter((e) => e.name === name && (e.payload as { runId: number }).runId === runId).map((e) => e.payload as Events[E]);
+
+async function until(cond: () => boolean, what: string, ms = 60_000) {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('training run', () => {
+  it('trains, streams progress, persists metrics that agree with the confusion matrices, and predicts', async () => {
+    const h = service.handlers;
+    const { runId, split } = await h['training.start'](TINY);
+    expect(split.train + split.val).toBe(405);
+    expect(split.val).toBeGreaterThan(40);
+    expect(split.singletons).toBeGreaterThan(0);
+    const run = await service.training.wait(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('done');
+    expect(run.engine).toBe('wasm');
+    expect(run.device).toContain('WebAssembly');
+
+    const started = of('training.started', runId);
+    expect(started).toHaveLength(1);
+    const progress = of('training.progress', runId);
+    const batches = Math.ceil(split.train / 32);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.length).toBeLessThanOrEqual(2 * batches);
+    expect(progress.every((p) => p.engine === 'wasm' && p.imagesPerSec > 0 && Number.isFinite(p.loss))).toBe(true);
+    expect(of('training.epoch', runId).map((e) => e.epoch)).toEqual([1, 2]);
+    expect(of('training.done', runId)).toEqual([{ runId, status: 'done', metrics: run.summary.metrics }]);
+
+    const detail = await h['runs.get']({ runId });
+    expect(detail.batches.map((b) => b.step)).toEqual(Array.from({ length: 2 * batches }, (_, i) => i + 1));
+    expect(detail.epochs).toHaveLength(2);
+    const last = detail.epochs[1]!;
+    expect(last.val!.samples).toBe(split.val);
+    for (const c of ['root', 'vowel', 'consonant'] as const) {
+      const m = last.confusion![c];
+      expect(m.flat().reduce((a, b) => a + b, 0)).toBe(split.val);
+      expect(fromConfusion(m).macro_recall).toBeCloseTo(last.val![c].macro_recall, 12);
+    }
+    expect(checkpointPath(run.checkpoint!)).not.toBeNull();
+
+    // The saved model reproduces the last epoch's validation metrics.
+    const evaluated = await h['runs.eval']({ runId, split: 'val' });
+    expect(evaluated.metrics.hierarchical_recall).toBeCloseTo(last.val!.hierarchical_recall, 6);
+    expect(evaluated.confusion.root).toHaveLength(168);
+    expect(evaluated.confusion.root[0]).toHaveLength(168);
+
+    const { predictions } = await h['runs.predict']({ runId, imageIds: [1, 2, 3], k: 5 });
+    expect(predictions.map((p) => p.imageId)).toEqual([1, 2, 3]);
+    for (const p of predictions) {
+      expect(p.root).toHaveLength(5);
+      expect(p.consonant).toHaveLength(5);
+      const probs = p.root.map((t) => t.prob);
+      expect([...probs].sort((a, b) => b - a)).toEqual(probs);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-5);
+    }
+  });
+
+  it('resumes after the trainer process is SIGKILLed, on the same split', async () => {
+    const h = service.handlers;
+    const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
+    const ckpt = service.training.checkpointDir(runId);
+    await until(() => checkpointPath(ckpt) !== null, 'the first checkpoint');
+    const splitBefore = service.project.db.prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?').all(runId);
+    process.kill(service.training.pid(runId)!, 'SIGKILL');
+    const crashed = await service.training.wait(runId);
+    expect(crashed.status).toBe('failed');
+    expect(crashed.error).toContain('killed by SIGKILL');
+    expect(of('training.failed', runId)).toHaveLength(1);
+
+    const { fromEpoch } = await h['training.resume']({ runId });
+    expect(fromEpoch).toBeGreaterThanOrEqual(1);
+    const done = await service.training.wait(runId);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('done');
+    expect(done.summary.resumes).toBe(1);
+    const detail = await h['runs.get']({ runId });
+    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(service.project.db.prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?').all(runId)).toEqual(
+      splitBefore,
+    );
+    // Steps continue from the checkpoint instead of starting over.
+    const steps = detail.batches.map((b) => b.step);
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(Math.max(...steps)).toBe(3 * Math.ceil(detail.summary.split!.train / 32));
+  });
+
+  it('stops at a checkpoint mid-epoch and resumes to the end', async () => {
+    const h = service.handlers;
+    const { runId } = await h['training.start']({ ...TINY, epochs: 2, batch: 8 });
+    await until(() => of('training.progress', runId).length > 0, 'progress');
+    expect(await h['training.stop']({ runId })).toEqual({ stopping: true });
+    const stopped = await service.training.wait(runId);
+    expect(stopped.status).toBe('stopped');
+    expect(of('training.done', runId).at(-1)!.status).toBe('stopped');
+    const state = JSON.parse(
+      readFileSync(join(checkpointPath(service.training.checkpointDir(runId))!, 'state.json'), 'utf8'),
+    ) as { epoch: number; batchInEpoch: number };
+    // Stopped inside the first epoch: the checkpoint records the batch to continue from.
+    expect(state.epoch).toBe(0);
+    expect(state.batchInEpoch).toBeGreaterThan(0);
+    expect(await h['training.resume']({ runId })).toMatchObject({ runId });
+    const done = await service.training.wait(runId);
+    expect(done.status).toBe('done');
+    expect(() => h['training.resume']({ runId })).toThrow(`run ${runId} is done`);
+  });
+});
+
+describe('bad input', () => {
+  it('rejects an invalid config at once, naming the problem', () => {
+    const h = service.handlers;
+    expect(() => h['training.start']({ batch: 0 })).toThrow('batch must be >= 1, got 0');
+    expect(() => h['training.start']({ size: 3 })).toThrow('size must be an integer in 32..512, got 3');
+    expect(() => h['training.start']({ arch: 'vgg' })).toThrow('unknown arch "vgg"');
+    expect(() => h['training.start']({ engine: 'tpu' })).toThrow('unknown engine "tpu"');
+    expect(() => h['training.start']({ holdout: 'no-such-writer' })).toThrow('matches no labeled image');
+  });
+
+  it('refuses to train without labeled images', async () => {
+    const empty = new Service(new Project(join(dir, 'empty.sqlite')));
+    try {
+      expect(() => empty.handlers['training.start']({})).toThrow('No labeled images');
+    } finally {
+      empty.close();
+    }
+  });
+
+  it('reports an engine that cannot load as a failed run with the reason', async () => {
+    const { runId } = await service.handlers['training.start']({ ...TINY, engine: 'webgpu' });
+    const run = await service.training.wait(runId);
+    // The 'webgpu' package is optional and not installed in CI.
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('engine webgpu is not available');
+    expect(of('training.failed', runId)[0]!.error).toBe(run.error);
+  });
+});

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
+import { sqliteNativeBinding } from './native.js';
 
 export type DB = Database.Database;
 
@@ -18,7 +19,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): DB {
   if (!options.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let db: DB;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const nativeBinding = sqliteNativeBinding();
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      ...(nativeBinding ? { nativeBinding } : {}),
+    });
   } catch (err) {
     throw new AppError('bad_input', `Cannot open project file ${file}: ${(err as Error).message}`);
   }

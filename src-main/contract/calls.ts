@@ -99,6 +99,8 @@ export const callSchemas = {
   'import.folder': z.object({ folder: path, labels: path.optional() }).strict(),
   'import.parquet': z.object({ files: z.array(path).min(1).max(100), labels: path.optional() }).strict(),
   'import.labels': z.object({ csv: path }).strict(),
+  /** Folders, .parquet and .csv files at once (what a user drops on the window). */
+  'import.paths': z.object({ paths: z.array(path).min(1).max(1000) }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'export.labels': z.object({ out: path }).strict(),
   'training.start': trainingConfigInput,
@@ -152,6 +154,7 @@ export interface Outputs {
   'import.folder': ImportSummary;
   'import.parquet': ImportSummary;
   'import.labels': ImportSummary;
+  'import.paths': ImportSummary;
   'import.cancel': { cancelled: boolean };
   'export.labels': { rows: number; path: string };
   'training.start': { runId: number; split: SplitReport };

@@ -9,14 +9,18 @@ interface IpcRenderer {
   on(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
   removeListener(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
 }
+interface WebUtils {
+  getPathForFile(file: unknown): string;
+}
 interface ContextBridge {
   exposeInMainWorld(key: string, api: unknown): void;
 }
 // Typed locally: the electron package (and its types) is absent where its binary cannot be downloaded.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { contextBridge, ipcRenderer } = require('electron') as {
+const { contextBridge, ipcRenderer, webUtils } = require('electron') as {
   contextBridge: ContextBridge;
   ipcRenderer: IpcRenderer;
+  webUtils: WebUtils;
 };
 
 const INVOKE = 'grapheme-studio:invoke';
@@ -24,6 +28,8 @@ const EVENT = 'grapheme-studio:event';
 
 contextBridge.exposeInMainWorld('graphemeStudio', {
   invoke: (method: string, input: unknown) => ipcRenderer.invoke(INVOKE, String(method), input),
+  /** The file-system path of a File dropped on the window (drag-and-drop import). */
+  pathForFile: (file: unknown) => webUtils.getPathForFile(file),
   on: (callback: (event: string, payload: unknown) => void) => {
     const listener = (_e: unknown, event: string, payload: unknown) => callback(event, payload);
     ipcRenderer.on(EVENT, listener);

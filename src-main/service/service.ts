@@ -8,6 +8,7 @@ import { importFolder } from '../ingest/folder.js';
 import type { ImportOptions } from '../ingest/job.js';
 import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
+import { importPaths } from '../ingest/paths.js';
 import type { Project } from '../store/project.js';
 import { TrainingManager } from '../train/supervisor.js';
 import { APP_VERSION } from './version.js';
@@ -138,6 +139,7 @@ export class Service {
     'import.folder': (input) => this.importFolder(input),
     'import.parquet': (input) => this.importParquet(input),
     'import.labels': (input) => this.importLabels(input),
+    'import.paths': ({ paths }) => this.runImport(undefined, (opts) => importPaths(this.project, paths, opts)),
     'import.cancel': ({ jobId }) => {
       const job = this.jobs.get(jobId);
       job?.abort();

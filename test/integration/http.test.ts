@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { competitionImages, trainCsv, writeCompetitionParquet } from '../fixtures/parquet.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Service } from '../../src-main/service/service.js';
 import { Project } from '../../src-main/store/project.js';
@@ -131,5 +132,20 @@ describe('browser mode API', () => {
     expect([img.status, img.headers['content-type']]).toEqual([200, 'image/png']);
     const stats = JSON.parse((await http(port, '/api/stats.get', json(token, {}))).body).value;
     expect(stats).toMatchObject({ images: 405, labeled: 405 });
+  });
+
+  it('imports a competition parquet with its train.csv through POST /api/import.parquet and exports it back', async () => {
+    const { port, token, dir } = await start();
+    const images = await competitionImages(12);
+    const file = join(dir, 'train_image_data_0.parquet');
+    writeCompetitionParquet(file, { rows: 12, images });
+    const csv = join(dir, 'train.csv');
+    writeFileSync(csv, trainCsv(images, 12));
+    const r = JSON.parse((await http(port, '/api/import.parquet', json(token, { files: [file], labels: csv }))).body);
+    expect(r.value).toMatchObject({ imported: 12, labeled: 12, rejected: [] });
+    const out = join(dir, 'out.csv');
+    const e = JSON.parse((await http(port, '/api/export.labels', json(token, { out }))).body);
+    expect(e.value).toEqual({ rows: 12, path: out });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(csv, 'utf8'));
   });
 });

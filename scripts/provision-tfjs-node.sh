@@ -126,13 +126,11 @@ if ! node -e "const p=require('./package.json');process.exit({...p.dependencies,
   log "adding @tensorflow/tfjs-node@$TFJS_NODE_VERSION to package.json (--ignore-scripts)"
   npm install --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" >&2
 elif [[ ! -d node_modules/@tensorflow/tfjs-node ]]; then
-  if [[ -f package-lock.json ]]; then
-    log "npm ci --ignore-scripts"; npm ci --ignore-scripts --no-audit --no-fund >&2
-  else
-    log "npm install --ignore-scripts"; npm install --ignore-scripts --no-audit --no-fund >&2
-  fi
-  # NOTE: --ignore-scripts also skipped other packages' install scripts; run
-  # `npm rebuild <pkg>` for any that need one (tfjs-node is handled below).
+  # npm ci dropped the optional package when its install script could not
+  # download libtensorflow. Add it back alone: `npm ci --ignore-scripts` would
+  # reinstall every package and skip the builds others need (better-sqlite3).
+  log "npm install --no-save --ignore-scripts @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
+  npm install --no-save --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" >&2
 fi
 TFJS="$PROJECT_DIR/node_modules/@tensorflow/tfjs-node"
 [[ -f "$TFJS/binding.gyp" ]] || { log "tfjs-node not found in $TFJS"; exit 1; }

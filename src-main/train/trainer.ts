@@ -55,6 +55,28 @@ export function makeBatch(
   };
 }
 
+/** One optimizer step on a batch: the summed, weighted cross-entropy of the three heads. Returns the loss. */
+export function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  x: tf.Tensor4D,
+  labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D>,
+  lossWeights: readonly [number, number, number],
+): tf.Scalar {
+  return optimizer.minimize(
+    () => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor[];
+      const terms = COMPONENTS.map((c, i) =>
+        tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!), lossWeights[i]!),
+      );
+      return tf.addN(terms) as tf.Scalar;
+    },
+    true,
+    variables,
+  )!;
+}
+
 /** Softmax probabilities of every image of a dataset, batched. */
 export async function predictProbs(
   model: tf.LayersModel,
@@ -160,16 +182,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const rows = order.slice(b * config.batch, (b + 1) * config.batch);
         const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
-        const lossT = optimizer.minimize(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor[];
-          const terms = COMPONENTS.map((c, i) =>
-            tf.mul(
-              tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!),
-              config.lossWeights[i]!,
-            ),
-          );
-          return tf.addN(terms) as tf.Scalar;
-        }, true, variables)!;
+        const lossT = trainStep(model, optimizer, variables, x, labels, config.lossWeights);
         const loss = (await lossT.data())[0]!;
         tf.dispose([x, lossT, ...Object.values(labels)]);
         if (!Number.isFinite(loss)) {

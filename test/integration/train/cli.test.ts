@@ -1,18 +1,13 @@
 /** The trainer's CLI commands as a user runs them: real process, real samples, --json contracts. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, FORMS, tempDir } from '../../helpers.js';
 
-const nativeInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-})();
+/** The native engine counts only if its addon really loads (an unbuilt package resolves but fails). */
+const nativeInstalled =
+  spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
+    .status === 0;
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });

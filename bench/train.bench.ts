@@ -1,0 +1,95 @@
+/**
+ * Training throughput (images/s of the training step loop) for ResNet-34 at
+ * 64x64, batch 32, for every engine that runs here, side by side with a
+ * PyTorch reference (same model, same threads) when torch is importable; and
+ * the input pipeline (augmentation + normalization) against the fastest engine.
+ * BENCH_TRAIN_ENGINES=tensorflow,wasm,cpu,webgpu chooses engines (cpu is off by
+ * default: it needs minutes per batch); BENCH_TORCH_PYTHON names the python.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { openDatabase } from '../src-main/store/db.js';
+import { Project } from '../src-main/store/project.js';
+import { importFolder } from '../src-main/ingest/folder.js';
+import { loadDataset, pixelStats } from '../src-main/train/data.js';
+import { makeBatch } from '../src-main/train/trainer.js';
+import { rng } from '../src-main/train/random.js';
+import { OUT, record } from './report.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const ENGINES = (process.env.BENCH_TRAIN_ENGINES ?? 'tensorflow,webgpu,wasm').split(',');
+const STEPS: Record<string, string> = { tensorflow: '10', webgpu: '6', wasm: '3', cpu: '1' };
+const results: Record<string, number> = {};
+
+for (const engine of ENGINES) {
+  it(`trains ResNet-34 64x64 batch 32 on ${engine}`, () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bench', 'train-step.js'), engine, '--steps', STEPS[engine] ?? '3'],
+      { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 1_500_000 },
+    );
+    const line = r.stdout.trim().split('\n').at(-1) ?? '{}';
+    const out = JSON.parse(line) as { error?: string; imagesPerSec?: number; device?: string; coresBusy?: number };
+    if (out.error) {
+      record(`train ${engine} resnet34 64x64 b32`, `not available: ${out.error}`);
+      return;
+    }
+    results[engine] = out.imagesPerSec!;
+    record(`train ${engine} resnet34 64x64 b32`, out.imagesPerSec!, `images/s (${out.device}; ${out.coresBusy!.toFixed(2)} cores busy)`);
+    expect(out.imagesPerSec).toBeGreaterThan(0);
+  });
+}
+
+it('PyTorch reference, same model and threads', () => {
+  const candidates = [process.env.BENCH_TORCH_PYTHON, join(ROOT, '.cache', 'torch-venv', 'bin', 'python'), 'python3'];
+  const python = candidates.find((p) => p && (p === 'python3' || existsSync(p)))!;
+  const r = spawnSync(python, [join(ROOT, 'bench', 'train_torch.py'), '--threads', '2'], {
+    encoding: 'utf8',
+    timeout: 900_000,
+  });
+  const line = r.stdout?.trim().split('\n').at(-1);
+  if (r.status !== 0 || !line) {
+    record('train pytorch resnet34 64x64 b32', `not available: ${(r.stderr ?? '').trim().split('\n').at(-1)}`);
+    return;
+  }
+  const out = JSON.parse(line) as { imagesPerSec: number; params: number; device: string; coresBusy: number };
+  expect(out.params).toBe(21_373_818); // the same model as ours
+  results.pytorch = out.imagesPerSec;
+  record('train pytorch resnet34 64x64 b32', out.imagesPerSec, `images/s (${out.device}; ${out.coresBusy.toFixed(2)} cores busy)`);
+  if (results.tensorflow) record('train tensorflow / pytorch', results.tensorflow / out.imagesPerSec, 'x');
+});
+
+it('input pipeline outpaces the fastest engine at least 10x', async () => {
+  const project = new Project(join(OUT, 'train-bench.sqlite'));
+  try {
+    const forms = join(ROOT, 'resources', 'starter', 'bengaliai-forms');
+    if (project.labels.stats().labeled === 0)
+      await importFolder(project, forms, join(forms, 'labels.csv'), { jobId: 'bench', signal: new AbortController().signal, onProgress: () => {} });
+  } finally {
+    project.close();
+  }
+  const db = openDatabase(join(OUT, 'train-bench.sqlite'), { readonly: true });
+  const ids = db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
+  const ds = await loadDataset(db, ids, 64);
+  db.close();
+  const norm = pixelStats(ds.pixels);
+  const random = rng(1);
+  const t0 = performance.now();
+  let images = 0;
+  while (performance.now() - t0 < 3000) {
+    const rows = Array.from({ length: 32 }, () => Math.floor(random() * ds.ids.length));
+    const { x, labels } = makeBatch(ds, rows, norm, random);
+    x.dispose();
+    Object.values(labels).forEach((t) => t.dispose());
+    images += 32;
+  }
+  const perSec = images / ((performance.now() - t0) / 1000);
+  record('train input pipeline 64x64 augmented', perSec, 'images/s');
+  const fastest = Math.max(0, ...Object.entries(results).filter(([k]) => k !== 'pytorch').map(([, v]) => v));
+  if (fastest > 0) {
+    record('train input pipeline / fastest engine', perSec / fastest, 'x');
+    expect(perSec).toBeGreaterThan(10 * fastest);
+  }
+});

@@ -37,7 +37,11 @@ for (const engine of ENGINES) {
       return;
     }
     results[engine] = out.imagesPerSec!;
-    record(`train ${engine} resnet34 64x64 b32`, out.imagesPerSec!, `images/s (${out.device}; ${out.coresBusy!.toFixed(2)} cores busy)`);
+    record(
+      `train ${engine} resnet34 64x64 b32`,
+      out.imagesPerSec!,
+      `images/s (${out.device}; ${out.coresBusy!.toFixed(2)} cores busy)`,
+    );
     expect(out.imagesPerSec).toBeGreaterThan(0);
   });
 }
@@ -57,7 +61,11 @@ it('PyTorch reference, same model and threads', () => {
   const out = JSON.parse(line) as { imagesPerSec: number; params: number; device: string; coresBusy: number };
   expect(out.params).toBe(21_373_818); // the same model as ours
   results.pytorch = out.imagesPerSec;
-  record('train pytorch resnet34 64x64 b32', out.imagesPerSec, `images/s (${out.device}; ${out.coresBusy.toFixed(2)} cores busy)`);
+  record(
+    'train pytorch resnet34 64x64 b32',
+    out.imagesPerSec,
+    `images/s (${out.device}; ${out.coresBusy.toFixed(2)} cores busy)`,
+  );
   if (results.tensorflow) record('train tensorflow / pytorch', results.tensorflow / out.imagesPerSec, 'x');
 });
 
@@ -66,7 +74,11 @@ it('input pipeline outpaces the fastest engine at least 10x', async () => {
   try {
     const forms = join(ROOT, 'resources', 'starter', 'bengaliai-forms');
     if (project.labels.stats().labeled === 0)
-      await importFolder(project, forms, join(forms, 'labels.csv'), { jobId: 'bench', signal: new AbortController().signal, onProgress: () => {} });
+      await importFolder(project, forms, join(forms, 'labels.csv'), {
+        jobId: 'bench',
+        signal: new AbortController().signal,
+        onProgress: () => {},
+      });
   } finally {
     project.close();
   }
@@ -87,7 +99,12 @@ it('input pipeline outpaces the fastest engine at least 10x', async () => {
   }
   const perSec = images / ((performance.now() - t0) / 1000);
   record('train input pipeline 64x64 augmented', perSec, 'images/s');
-  const fastest = Math.max(0, ...Object.entries(results).filter(([k]) => k !== 'pytorch').map(([, v]) => v));
+  const fastest = Math.max(
+    0,
+    ...Object.entries(results)
+      .filter(([k]) => k !== 'pytorch')
+      .map(([, v]) => v),
+  );
   if (fastest > 0) {
     record('train input pipeline / fastest engine', perSec / fastest, 'x');
     expect(perSec).toBeGreaterThan(10 * fastest);

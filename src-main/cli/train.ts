@@ -89,7 +89,8 @@ async function follow(service: Service, client: Client, runId: number, io: IO, q
   let barEpoch = 0;
   const offs = [
     client.on('training.started', (e) => {
-      if (e.runId === runId && !quiet) io.stderr.write(`run ${runId}: engine ${e.engine} on ${e.device}\n  ${e.reason}\n`);
+      if (e.runId === runId && !quiet)
+        io.stderr.write(`run ${runId}: engine ${e.engine} on ${e.device}\n  ${e.reason}\n`);
     }),
     client.on('training.progress', (p) => {
       if (p.runId !== runId || quiet) return;
@@ -145,8 +146,7 @@ function finish(run: RunRecord, db: string, json: boolean, io: IO, out: (o: unkn
   if (json) out(result);
   else {
     if (run.summary.metrics) io.stderr.write(`run ${run.id} ${run.status}: ${describe(run.summary.metrics)}\n`);
-    if (run.status === 'stopped')
-      io.stderr.write(`resume with: grapheme-studio resume --db ${db} --run ${run.id}\n`);
+    if (run.status === 'stopped') io.stderr.write(`resume with: grapheme-studio resume --db ${db} --run ${run.id}\n`);
     io.stdout.write(`run ${run.id} ${run.status}; checkpoint ${run.checkpoint}\n`);
   }
   return 0;

@@ -64,7 +64,8 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   if (typeof c.augment !== 'boolean') issues.push({ path: 'augment', message: 'augment must be true or false' });
   if (c.holdout !== null && (typeof c.holdout !== 'string' || c.holdout === ''))
     issues.push({ path: 'holdout', message: 'holdout must be a non-empty source prefix or null' });
-  if (issues.length) throw new AppError('bad_input', `Invalid training config: ${issues.map((i) => i.message).join('; ')}`, issues);
+  if (issues.length)
+    throw new AppError('bad_input', `Invalid training config: ${issues.map((i) => i.message).join('; ')}`, issues);
   return c;
 }
 

@@ -30,8 +30,7 @@ export const emptyDataset = (size: number): Dataset => ({
 /** Pixels of one image at `size`: from the cache, else decoded and preprocessed now. */
 export async function imagePixels(db: DB, id: number, size: number): Promise<Uint8Array> {
   const cached = db.prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?').pluck().get(id, size) as
-    | Buffer
-    | undefined;
+    Buffer | undefined;
   if (cached) return new Uint8Array(inflateRawSync(cached));
   const bytes = db.prepare('SELECT bytes FROM image_bytes WHERE image_id = ?').pluck().get(id) as Buffer | undefined;
   if (!bytes) throw new Error(`image ${id} has no stored bytes`);

@@ -53,7 +53,8 @@ function basicBlock(x: tf.SymbolicTensor, filters: number, stride: number, name:
 }
 
 export function validateModelConfig(config: ModelConfig): void {
-  if (!(config.arch in STAGES)) throw new Error(`unknown arch ${JSON.stringify(config.arch)}; use resnet34 or resnet18`);
+  if (!(config.arch in STAGES))
+    throw new Error(`unknown arch ${JSON.stringify(config.arch)}; use resnet34 or resnet18`);
   if (!Number.isInteger(config.size) || config.size < 32)
     throw new Error(`size must be an integer >= 32, got ${config.size}`);
   const w = config.baseWidth ?? 64;
@@ -67,7 +68,9 @@ export function buildModel(config: ModelConfig): tf.LayersModel {
   const classes = config.classes ?? [CLASS_COUNTS.root, CLASS_COUNTS.vowel, CLASS_COUNTS.consonant];
   const input = tf.input({ shape: [config.size, config.size, 1], name: 'image' });
   let x = relu(convBn(input, width, 7, 2, 'stem'), 'stem_relu');
-  x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' })
+    .apply(x) as tf.SymbolicTensor;
   STAGES[config.arch].forEach((blocks, stage) => {
     for (let b = 0; b < blocks; b++) {
       const stride = stage > 0 && b === 0 ? 2 : 1;

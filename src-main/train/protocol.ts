@@ -15,7 +15,14 @@ export type Progress = TrainingProgress;
 
 export type ToWorker =
   | { type: 'train'; dbPath: string; runId: number; config: TrainConfig; checkpointDir: string; resume: boolean }
-  | { type: 'eval'; dbPath: string; runId: number; checkpointDir: string; split: EvalSplit; engine: TrainConfig['engine'] }
+  | {
+      type: 'eval';
+      dbPath: string;
+      runId: number;
+      checkpointDir: string;
+      split: EvalSplit;
+      engine: TrainConfig['engine'];
+    }
   | {
       type: 'predict';
       dbPath: string;

@@ -62,7 +62,8 @@ export class TrainingManager {
   /** Validates the config, fixes the split, records the run and starts training. */
   start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
     const config = resolveConfig(partial);
-    if (this.project.path === ':memory:') throw new AppError('bad_input', 'training needs a project file, not :memory:');
+    if (this.project.path === ':memory:')
+      throw new AppError('bad_input', 'training needs a project file, not :memory:');
     const { split, report } = this.makeSplit(config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
@@ -85,8 +86,10 @@ export class TrainingManager {
     if (config.holdout !== null) {
       const val = labeled.filter((r) => r.source.includes(config.holdout!)).map((r) => r.id);
       const train = labeled.filter((r) => !r.source.includes(config.holdout!)).map((r) => r.id);
-      if (val.length === 0) throw new AppError('bad_input', `holdout "${config.holdout}" matches no labeled image's source`);
-      if (train.length === 0) throw new AppError('bad_input', `holdout "${config.holdout}" leaves no image to train on`);
+      if (val.length === 0)
+        throw new AppError('bad_input', `holdout "${config.holdout}" matches no labeled image's source`);
+      if (train.length === 0)
+        throw new AppError('bad_input', `holdout "${config.holdout}" leaves no image to train on`);
       const method = `holdout: validation = sources containing "${config.holdout}"`;
       return { split: { train, val }, report: { train: train.length, val: val.length, singletons, method } };
     }

@@ -48,7 +48,11 @@ export function makeBatch(
     const off = i * n;
     for (let j = 0; j < n; j++) buf[off + j] = tmp[j]! * scale - shiftBy;
   });
-  const pick = (a: Int32Array) => tf.tensor1d(Int32Array.from(rows, (r) => a[r]!), 'int32');
+  const pick = (a: Int32Array) =>
+    tf.tensor1d(
+      Int32Array.from(rows, (r) => a[r]!),
+      'int32',
+    );
   return {
     x: tf.tensor4d(buf, [rows.length, ds.size, ds.size, 1]),
     labels: { root: pick(ds.root), vowel: pick(ds.vowel), consonant: pick(ds.consonant) },

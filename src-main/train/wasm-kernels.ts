@@ -26,7 +26,11 @@ type ConvAttrs = {
 function matMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean) {
   const kernel = tf.getKernel('BatchMatMul', 'wasm');
   if (!kernel) throw new Error('the wasm backend has no BatchMatMul kernel');
-  return kernel.kernelFunc({ inputs: { a, b }, attrs: { transposeA, transposeB }, backend: backend as never }) as TensorInfo;
+  return kernel.kernelFunc({
+    inputs: { a, b },
+    attrs: { transposeA, transposeB },
+    backend: backend as never,
+  }) as TensorInfo;
 }
 
 function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs) {
@@ -77,7 +81,11 @@ function im2col(c: tf.backend_util.Conv2DInfo, x: Float32Array, cols: Float32Arr
 }
 
 const rows = (c: tf.backend_util.Conv2DInfo) => c.batchSize * c.outHeight * c.outWidth;
-const as3d = (t: TensorInfo, r: number, k: number): TensorInfo => ({ dataId: t.dataId, shape: [1, r, k], dtype: t.dtype });
+const as3d = (t: TensorInfo, r: number, k: number): TensorInfo => ({
+  dataId: t.dataId,
+  shape: [1, r, k],
+  dtype: t.dtype,
+});
 
 /** dW = im2col(x)^T . dy */
 function backpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {

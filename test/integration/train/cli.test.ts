@@ -6,8 +6,9 @@ import { CLI, FORMS, tempDir } from '../../helpers.js';
 
 /** The native engine counts only if its addon really loads (an unbuilt package resolves but fails). */
 const nativeInstalled =
-  spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
-    .status === 0;
+  spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+  }).status === 0;
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -36,7 +37,10 @@ describe('grapheme-studio train / eval / predict', () => {
       engine: string;
       device: string;
       epochs: number;
-      metrics: Record<string, unknown> & Record<'root' | 'vowel' | 'consonant', Record<string, number>>;
+      metrics: { hierarchical_recall: number } & Record<
+        'root' | 'vowel' | 'consonant',
+        { accuracy: number; macro_recall: number }
+      >;
     };
     // Where CI provisioned @tensorflow/tfjs-node offline, auto must pick the native engine.
     expect(out.engine).toBe(nativeInstalled ? 'tensorflow' : 'wasm');
@@ -47,19 +51,35 @@ describe('grapheme-studio train / eval / predict', () => {
       expect(out.metrics[c].accuracy).toBeGreaterThanOrEqual(0);
       expect(out.metrics[c].macro_recall).toBeLessThanOrEqual(1);
     }
-    const hr = (2 * out.metrics.root.macro_recall + out.metrics.vowel.macro_recall + out.metrics.consonant.macro_recall) / 4;
+    const hr =
+      (2 * out.metrics.root.macro_recall + out.metrics.vowel.macro_recall + out.metrics.consonant.macro_recall) / 4;
     expect(out.metrics.hierarchical_recall).toBeCloseTo(hr, 12);
 
     const ev = cli(['eval', '--db', db, '--run', String(out.run_id), '--split', 'all', '--json']);
     expect(ev.code, ev.stderr).toBe(0);
-    const e = json(ev.stdout) as { confusion: Record<string, number[][]>; metrics: { samples: number } };
+    const e = json(ev.stdout) as {
+      confusion: Record<'root' | 'vowel' | 'consonant', number[][]>;
+      metrics: { samples: number };
+    };
     expect(e.metrics.samples).toBe(405);
     expect(e.confusion.root).toHaveLength(168);
     expect(e.confusion.vowel).toHaveLength(11);
     expect(e.confusion.consonant.map((row) => row.length)).toEqual(Array(7).fill(7));
     expect(e.confusion.vowel.flat().reduce((a, b) => a + b, 0)).toBe(405);
 
-    const pr = cli(['predict', '--db', db, '--run', String(out.run_id), '--image', 'scan0000/r0c0', '7', '--k', '2', '--json']);
+    const pr = cli([
+      'predict',
+      '--db',
+      db,
+      '--run',
+      String(out.run_id),
+      '--image',
+      'scan0000/r0c0',
+      '7',
+      '--k',
+      '2',
+      '--json',
+    ]);
     expect(pr.code, pr.stderr).toBe(0);
     const p = json(pr.stdout) as { predictions: { image_id: number; root: { class: number; prob: number }[] }[] };
     expect(p.predictions.map((x) => x.image_id)).toEqual([1, 7]);

@@ -32,7 +32,9 @@ afterAll(() => {
 });
 
 const of = <E extends keyof Events>(name: E, runId: number) =>
-  events.filter((e) => e.name === name && (e.payload as { runId: number }).runId === runId).map((e) => e.payload as Events[E]);
+  events
+    .filter((e) => e.name === name && (e.payload as { runId: number }).runId === runId)
+    .map((e) => e.payload as Events[E]);
 
 async function until(cond: () => boolean, what: string, ms = 60_000) {
   const t0 = Date.now();
@@ -99,7 +101,9 @@ describe('training run', () => {
     const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
     const ckpt = service.training.checkpointDir(runId);
     await until(() => checkpointPath(ckpt) !== null, 'the first checkpoint');
-    const splitBefore = service.project.db.prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?').all(runId);
+    const splitBefore = service.project.db
+      .prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?')
+      .all(runId);
     process.kill(service.training.pid(runId)!, 'SIGKILL');
     const crashed = await service.training.wait(runId);
     expect(crashed.status).toBe('failed');

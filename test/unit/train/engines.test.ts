@@ -24,8 +24,9 @@ async function on(backend: string, f: () => tf.Tensor): Promise<number[]> {
 
 /** An unbuilt @tensorflow/tfjs-node resolves but does not load: ask a real process. */
 const nativeWorks =
-  spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
-    .status === 0;
+  spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+  }).status === 0;
 
 describe('wasm training kernels', () => {
   it('Conv2DBackpropFilter/Input and MaxPoolGrad match the cpu reference', async () => {

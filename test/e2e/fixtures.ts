@@ -182,6 +182,11 @@ export async function currentImageId(page: Page): Promise<string> {
   return m[1]!;
 }
 
+/** Waits until every save the page made is acknowledged by the server. */
+export async function allSaved(page: Page): Promise<void> {
+  await expect(page.getByTestId('save-state')).toHaveText('All labels saved');
+}
+
 /** Types a class id into a picker and picks it with Enter, as an annotator would. */
 export async function pick(page: Page, name: string, id: number): Promise<void> {
   const box = page.getByRole('combobox', { name, exact: true });

@@ -1,5 +1,5 @@
 /** The Label view, driven by keyboard only, checked against the project file itself. */
-import { currentImageId, expect, groundTruth, labelByKeyboard, pick, test } from './fixtures.js';
+import { allSaved, currentImageId, expect, groundTruth, labelByKeyboard, pick, test } from './fixtures.js';
 
 const truth = groundTruth();
 
@@ -15,6 +15,7 @@ test('labels ten images by keyboard only; the database holds exactly those label
     await expect.poll(() => currentImageId(page)).not.toBe(imageId);
   }
   await expect(page.getByTestId('labeled-count')).toContainText('10 / 405 labeled');
+  await allSaved(page);
 
   const labeled = studio.labels().filter((r) => r.state === 'labeled');
   expect(labeled).toHaveLength(10);
@@ -39,6 +40,7 @@ test('skip and unreadable are one key each', async ({ page, studio }) => {
   const second = await currentImageId(page);
   await page.keyboard.press('Delete');
   await expect.poll(() => currentImageId(page)).not.toBe(second);
+  await allSaved(page);
   expect(studio.label(first).state).toBe('skipped');
   expect(studio.label(second).state).toBe('unreadable');
 });
@@ -51,6 +53,7 @@ test('undo and redo walk back across images through the label history', async ({
   const b = await currentImageId(page);
   await labelByKeyboard(page, truth.get(b)!);
   await expect.poll(() => currentImageId(page)).not.toBe(b);
+  await allSaved(page);
   expect(studio.label(b).state).toBe('labeled');
 
   await page.keyboard.press('Control+z');
@@ -80,6 +83,7 @@ test('after a reload everything is still saved, and undo still works', async ({ 
     await expect.poll(() => currentImageId(page)).not.toBe(id);
     done.push(id);
   }
+  await allSaved(page);
   await page.reload();
   await expect(page.getByTestId('labeled-count')).toContainText('3 / 405 labeled');
   // The unlabeled queue continues after what was labeled.

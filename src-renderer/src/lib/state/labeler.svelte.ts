@@ -1,7 +1,11 @@
 /**
- * One labeling session: the three choices for the current image, saving
- * (acknowledged before moving on, retried until the server takes it), skip,
- * unreadable, and undo/redo through the server's label history.
+ * One labeling session: the three choices for the current image, saving,
+ * skip, unreadable, and undo/redo through the server's label history.
+ *
+ * Confirm shows the next image at once and hands the label to an outbox that
+ * sends saves one at a time, in order. A save the server refuses or cannot
+ * take brings its image back on screen with the annotator's choice, says so,
+ * and is retried until it goes through: nothing is dropped silently.
  */
 import { api } from '../api/client';
 import { AppError } from '../../../../src-main/contract/envelope';
@@ -17,22 +21,35 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 
 export const CONFIRM_MARK = 'gs:confirm';
 export const SHOWN_MEASURE = 'gs:confirm-to-shown';
+export const SAVED_MEASURE = 'gs:confirm-to-saved';
+
+type Saved = Exclude<LabelState, 'unlabeled'>;
+
+interface PendingSave {
+  image: ImageSummary;
+  state: Saved;
+  root: number | null;
+  vowel: number | null;
+  consonant: number | null;
+  measure: boolean;
+}
 
 export class Labeler {
   readonly queue = new Queue();
   root = $state<number | null>(null);
   vowel = $state<number | null>(null);
   consonant = $state<number | null>(null);
-  saving = $state(false);
-  /** Shown while a save has not been acknowledged; the choices stay on screen meanwhile. */
+  /** Saves not yet acknowledged, oldest first. */
+  outbox = $state.raw<PendingSave[]>([]);
+  /** Shown while the oldest save is refused or cannot reach the server; its image is on screen. */
   saveError = $state<string | null>(null);
   retryInMs = $state(0);
   notice = $state<string | null>(null);
-  canUndo = $state(true);
-  canRedo = $state(true);
   #shownFor: number | null = null;
   #retryNow: (() => void) | null = null;
+  #pumping = false;
   #confirmPending = false;
+  #drained: (() => void)[] = [];
 
   get complete(): boolean {
     return this.root !== null && this.vowel !== null && this.consonant !== null;
@@ -54,62 +71,105 @@ export class Labeler {
     this.consonant = img.consonant;
   }
 
-  /** Saves the current image as labeled (or skipped/unreadable) and moves on once the server acknowledged it. */
-  async commit(state: Exclude<LabelState, 'unlabeled'>): Promise<boolean> {
+  /** Saves the current image as labeled (or skipped/unreadable) and shows the next one. */
+  commit(state: Saved): boolean {
     const img = this.queue.current;
-    if (!img || this.saving) {
-      if (this.saving) this.#retryNow?.();
-      return false;
-    }
+    if (!img) return false;
     if (state === 'labeled' && !this.complete) {
       this.notice = `Choose the ${COMPONENT_LABELS[this.missing!].toLowerCase()} first.`;
       return false;
     }
+    const entry: PendingSave = {
+      image: img,
+      state,
+      root: this.root,
+      vowel: this.vowel,
+      consonant: this.consonant,
+      measure: true,
+    };
+    const head = this.outbox[0];
+    if (this.saveError !== null && head) {
+      if (head.image.id === img.id) {
+        // The image of a failing save is back on screen: this is its (maybe corrected) choice. Try it now.
+        this.outbox = [entry, ...this.outbox.slice(1)];
+        this.#retryNow?.();
+        return true;
+      }
+      this.notice = 'Waiting for the earlier save to go through.';
+      return false;
+    }
+    this.saveError = null;
     performance.clearMarks(CONFIRM_MARK);
     performance.mark(CONFIRM_MARK);
     this.#confirmPending = true;
-    this.saving = true;
     this.notice = null;
+    this.outbox = [...this.outbox, entry];
+    stats.moved(img.state, state);
+    this.queue.update({ ...img, state, root: entry.root, vowel: entry.vowel, consonant: entry.consonant });
+    this.queue.advance();
+    void this.#pump();
+    return true;
+  }
+
+  /** Sends the outbox in order, one save at a time, until it is empty. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
     try {
-      const saved = await this.#saveWithRetry(img.id, state);
-      if (!saved) return false;
-      stats.moved(img.state, saved.state);
-      this.queue.update(saved);
-      this.canUndo = true;
-      this.canRedo = false;
-      this.queue.advance();
-      return true;
+      for (let attempt = 0; this.outbox.length > 0;) {
+        const entry = this.outbox[0]!;
+        try {
+          const saved = await api.call('labels.set', {
+            imageId: entry.image.id,
+            state: entry.state,
+            root: entry.root,
+            vowel: entry.vowel,
+            consonant: entry.consonant,
+            annotator: annotator.name,
+          });
+          if (entry.measure) performance.measure(SAVED_MEASURE, CONFIRM_MARK);
+          this.outbox = this.outbox.slice(1);
+          this.queue.update(saved);
+          attempt = 0;
+          if (this.saveError !== null) this.#recovered(saved);
+        } catch (e) {
+          const err = e as AppError;
+          entry.measure = false;
+          this.#bringBack(entry);
+          if (FINAL_CODES.has(err.code)) {
+            // Retrying cannot help; the choice stays on screen for the annotator to fix.
+            this.saveError = `Not saved: ${err.message}`;
+            this.outbox = this.outbox.slice(1);
+            stats.moved(entry.state, entry.image.state);
+            continue;
+          }
+          this.saveError = `Not saved yet: ${err.message} Retrying…`;
+          await this.#wait(BACKOFF_MS[Math.min(attempt++, BACKOFF_MS.length - 1)]!);
+        }
+      }
     } finally {
-      this.saving = false;
+      this.#pumping = false;
+      for (const done of this.#drained.splice(0)) done();
     }
   }
 
-  async #saveWithRetry(imageId: number, state: Exclude<LabelState, 'unlabeled'>): Promise<ImageSummary | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // Read the choices at each attempt: the annotator may correct them while a retry waits.
-        const saved = await api.call('labels.set', {
-          imageId,
-          state,
-          root: this.root,
-          vowel: this.vowel,
-          consonant: this.consonant,
-          annotator: annotator.name,
-        });
-        this.saveError = null;
-        return saved;
-      } catch (e) {
-        const err = e as AppError;
-        if (FINAL_CODES.has(err.code)) {
-          this.saveError = `Not saved: ${err.message}`;
-          this.#confirmPending = false;
-          return null;
-        }
-        const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
-        this.saveError = `Not saved yet: ${err.message} Retrying…`;
-        await this.#wait(wait);
-      }
-    }
+  /** Puts the image of a failed save back on screen with the choice that was made for it. */
+  #bringBack(entry: PendingSave): void {
+    const cur = this.queue.current;
+    if (cur?.id === entry.image.id) return;
+    this.#shownFor = null;
+    this.queue.showHere({
+      ...entry.image,
+      root: entry.root,
+      vowel: entry.vowel,
+      consonant: entry.consonant,
+    });
+  }
+
+  /** The failed save went through: move on from its image as if it had never failed. */
+  #recovered(saved: ImageSummary): void {
+    this.saveError = null;
+    if (this.queue.current?.id === saved.id) this.queue.advance();
   }
 
   #wait(ms: number): Promise<void> {
@@ -131,6 +191,12 @@ export class Labeler {
     this.#retryNow?.();
   }
 
+  /** Resolves once every save so far is acknowledged (or given up on). */
+  #settled(): Promise<void> {
+    if (!this.#pumping && this.outbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
   /** Called by the image viewer once the current image is on screen. */
   shown(): void {
     if (!this.#confirmPending) return;
@@ -147,12 +213,15 @@ export class Labeler {
   }
 
   async #replay(method: 'labels.undo' | 'labels.redo'): Promise<void> {
-    if (this.saving) return;
     const verb = method === 'labels.undo' ? 'undo' : 'redo';
+    if (this.saveError !== null) {
+      this.notice = `Cannot ${verb} until the save above goes through.`;
+      return;
+    }
+    // Undo applies to what the server has: let the saves in flight land first.
+    await this.#settled();
     try {
       const result = await api.call(method, { annotator: annotator.name });
-      this.canUndo = result.canUndo;
-      this.canRedo = result.canRedo;
       const first = result.imageIds[0];
       if (first === undefined) {
         this.notice = `Nothing to ${verb}.`;

@@ -1,0 +1,181 @@
+/**
+ * Labeling speed on a 200,000-image project, in real Chromium over browser mode:
+ *  - confirm key to the next image fully shown (performance marks the app sets:
+ *    gs:confirm at the key, the gs:confirm-to-shown measure one frame after the
+ *    decoded next image is in the DOM), p50/p95/max;
+ *  - long tasks (over 50 ms) while scrolling the Browse grid.
+ * Not part of npm test: `npx playwright test -c bench/playwright.config.ts`.
+ * The project is built once into bench/out (BENCH_LABEL_IMAGES to change its size).
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { Project } from '../src-main/store/project.js';
+import { OUT, percentile, record } from './report.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const IMAGES = Number(process.env.BENCH_LABEL_IMAGES ?? 200_000);
+const DB = join(OUT, `label-${IMAGES}.db`);
+const LABEL_FAST = 100;
+const LABEL_PACED = 20;
+
+/** One real handwritten sample, shrunk to the Bengali.AI size (137x236 grayscale), stored under many ids. */
+async function buildProject(): Promise<void> {
+  if (existsSync(DB)) return;
+  const tmp = `${DB}.building`;
+  rmSync(tmp, { force: true });
+  const src = readFileSync(join(ROOT, 'resources/starter/bengaliai-forms/scan0000/r0c0.png'));
+  const bytes = await sharp(src).grayscale().resize(236, 137, { fit: 'fill' }).png().toBuffer();
+  const project = new Project(tmp);
+  const cache = new Uint8Array(32);
+  const insert = project.db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      project.images.insert({
+        imageId: `Train_${i}`,
+        sha256: createHash('sha256').update(`bench-${i}`).digest(),
+        source: 'bench',
+        width: 236,
+        height: 137,
+        format: 'png',
+        bytes,
+        cacheSize: 64,
+        cache,
+      });
+    }
+  });
+  for (let i = 0; i < IMAGES; i += 20_000) insert(i, Math.min(IMAGES, i + 20_000));
+  project.close();
+  renameSync(tmp, DB);
+}
+
+let server: ChildProcess;
+let openUrl = '';
+
+test.beforeAll(async () => {
+  test.setTimeout(600_000);
+  await buildProject();
+  server = spawn(process.execPath, [join(ROOT, 'bin/grapheme-studio.js'), 'serve', '--db', DB, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  openUrl = await new Promise<string>((ok) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open (\S+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+  });
+});
+
+test.afterAll(() => {
+  server?.kill('SIGTERM');
+});
+
+async function shownId(page: Page): Promise<string> {
+  const alt = await page.getByRole('img', { name: /Handwritten grapheme/ }).getAttribute('alt');
+  return alt ?? '';
+}
+
+async function labelOne(page: Page, i: number): Promise<void> {
+  const before = await shownId(page);
+  await page.keyboard.type(String(13 + (i % 100)));
+  await page.keyboard.press('Enter'); // root
+  await page.keyboard.press('Enter'); // vowel: none
+  await page.keyboard.press('Enter'); // consonant: none
+  await page.keyboard.press('Enter'); // save and next
+  await expect.poll(() => shownId(page)).not.toBe(before);
+}
+
+async function measures(page: Page, name = 'gs:confirm-to-shown'): Promise<number[]> {
+  return page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
+}
+
+function report(name: string, values: number[]): void {
+  const sorted = [...values].sort((a, b) => a - b);
+  record(`${name} p50`, percentile(sorted, 50), 'ms');
+  record(`${name} p95`, percentile(sorted, 95), 'ms');
+  record(`${name} max`, sorted[sorted.length - 1]!, 'ms');
+  record(`${name} n`, sorted.length);
+}
+
+test('confirm key to next image shown, 200k images', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.addInitScript(() => localStorage.setItem('grapheme-studio.annotator', 'bench'));
+  await page.goto(openUrl);
+  await expect(page.getByTestId('queue-position')).toContainText(/of [\d,]+ in queue/);
+  await expect(page.getByRole('combobox', { name: 'Grapheme root' })).toBeFocused();
+
+  // Back to back, as fast as the keyboard goes.
+  for (let i = 0; i < LABEL_FAST; i++) await labelOne(page, i);
+  const fast = await measures(page);
+  expect(fast).toHaveLength(LABEL_FAST);
+  report('label confirm-to-shown (back to back)', fast);
+  report('label confirm-to-saved (back to back)', await measures(page, 'gs:confirm-to-saved'));
+
+  // At a human pace the counts refresh between images (stats.get on 200k rows): saves must not wait on it.
+  await page.evaluate(() => performance.clearMeasures());
+  for (let i = 0; i < LABEL_PACED; i++) {
+    await page.waitForTimeout(1800);
+    await labelOne(page, i);
+  }
+  const paced = await measures(page);
+  report('label confirm-to-shown (1.8 s pace)', paced);
+  report('label confirm-to-saved (1.8 s pace)', await measures(page, 'gs:confirm-to-saved'));
+  expect(percentile([...fast].sort((a, b) => a - b), 95)).toBeLessThan(50);
+});
+
+test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.addInitScript(() => {
+    localStorage.setItem('grapheme-studio.annotator', 'bench');
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const t0 = Date.now();
+  await page.goto(openUrl.replace('#/label', '#/browse'));
+  await expect(page.getByTestId('browse-count')).toHaveText(`${IMAGES.toLocaleString('en-US')} images`);
+  record('browse first load (ids of 200k)', Date.now() - t0, 'ms');
+  await page.waitForTimeout(1000);
+  const loadTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+  record('browse load long tasks', loadTasks.length);
+  record('browse load longest task', Math.max(0, ...loadTasks), 'ms');
+
+  const grid = page.getByRole('listbox', { name: 'Images' });
+  const frames = await grid.evaluate(async (el) => {
+    // Smooth wheel-like scrolling for 4 s, then jumps across the whole range.
+    const gaps: number[] = [];
+    let last = performance.now();
+    for (let i = 0; i < 240; i++) {
+      el.scrollTop += 90;
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }
+    for (const f of [0.25, 0.5, 0.75, 0.999, 0.1]) {
+      el.scrollTop = el.scrollHeight * f;
+      for (let i = 0; i < 30; i++) {
+        el.scrollTop += 120;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }
+    }
+    return gaps;
+  });
+  await page.waitForTimeout(500);
+  const scrollTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+  record('browse scroll long tasks (>50 ms)', scrollTasks.length);
+  record('browse scroll longest task', Math.max(0, ...scrollTasks), 'ms');
+  const sorted = [...frames].sort((a, b) => a - b);
+  record('browse scroll frame gap p95', percentile(sorted, 95), 'ms');
+  record('browse scroll frame gap max', sorted[sorted.length - 1]!, 'ms');
+  expect(scrollTasks).toEqual([]);
+});

@@ -51,7 +51,14 @@ export async function saveCheckpoint(
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(art) };
     }),
   );
-  const named = await optimizer.getWeights();
+  // Adam names its state after the variables' process-unique names ("conv/kernel_2" when another
+  // model was built first); store it under the layers' own names so any process can match it.
+  const original = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
+  const named = (await optimizer.getWeights()).map(({ name, tensor }) => {
+    const m = /^(.*)\/([mv])$/.exec(name);
+    const base = m && original.get(m[1]!);
+    return { name: base ? `${base}/${m![2]}` : name, tensor };
+  });
   const { data, specs } = await tf.io.encodeWeights(named);
   writeFileSync(join(tmp, 'optimizer.bin'), Buffer.from(data));
   writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify(specs));
@@ -86,7 +93,8 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
 /**
  * Restores Adam's moments. Adam matches its state to variables by position,
  * and a model rebuilt from model.json may list its variables in another
- * order, so the state is reordered by variable name to `variableNames`.
+ * order, so the state is reordered by the layers' variable names
+ * (LayerVariable.originalName), in the order of `variableNames`.
  */
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, variableNames: string[]): Promise<void> {
   const p = checkpointPath(dir);

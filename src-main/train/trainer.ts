@@ -136,7 +136,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     await loadOptimizerState(
       job.checkpointDir,
       optimizer,
-      variables.map((v) => v.name),
+      model.trainableWeights.map((w) => w.originalName),
     );
   let step = resume?.step ?? 0;
   let epoch = resume?.epoch ?? 0;

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../src-main/train/config.js';
+import { loadModel, loadOptimizerState, readState, saveCheckpoint } from '../../../src-main/train/checkpoint.js';
+import type { Dataset } from '../../../src-main/train/data.js';
+import { buildModel } from '../../../src-main/train/model.js';
+import type { FromWorker } from '../../../src-main/train/protocol.js';
+import { makeBatch, runTraining, trainStep } from '../../../src-main/train/trainer.js';
+import { tempDir } from '../../helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function dataset(n: number, size: number): Dataset {
+  const pixels = new Uint8Array(n * size * size);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 256;
+  return {
+    size,
+    ids: Int32Array.from({ length: n }, (_, i) => i + 1),
+    pixels,
+    root: Int32Array.from({ length: n }, (_, i) => i % 3),
+    vowel: Int32Array.from({ length: n }, (_, i) => i % 2),
+    consonant: new Int32Array(n),
+  };
+}
+const engine = { engine: 'cpu', device: 'test', reason: 'test' };
+const tiny = resolveConfig({ arch: 'resnet18', size: 32, baseWidth: 4, epochs: 1, batch: 2, engine: 'cpu' });
+
+describe('training loop', () => {
+  it('stops with a clear error when the loss is not finite, before writing a checkpoint', async () => {
+    const dir = join(tempDir(), 'ckpt');
+    const messages: FromWorker[] = [];
+    // A zero standard deviation turns every normalized pixel into NaN/Infinity.
+    const run = runTraining({
+      config: tiny,
+      train: dataset(4, 32),
+      val: dataset(0, 32),
+      engine,
+      checkpointDir: dir,
+      resumeFrom: null,
+      normalization: { mean: 0.5, std: 0 },
+      report: (m) => messages.push(m),
+      shouldStop: () => false,
+    });
+    await expect(run).rejects.toThrow(/loss became NaN at epoch 1, batch 1 \(learning rate .*\); training stopped/);
+    expect(existsSync(dir)).toBe(false);
+    expect(messages.filter((m) => m.type === 'epoch')).toHaveLength(0);
+  });
+
+  it('normalizes batches with the stored statistics', () => {
+    const ds = dataset(2, 32);
+    const { x, labels } = makeBatch(ds, [1], { mean: 0.5, std: 0.25 }, null);
+    const v = x.dataSync();
+    expect(x.shape).toEqual([1, 32, 32, 1]);
+    expect(v[0]).toBeCloseTo((ds.pixels[1024]! / 255 - 0.5) / 0.25, 5);
+    expect(labels.root.dataSync()[0]).toBe(1);
+    tf.dispose([x, ...Object.values(labels)]);
+  });
+});
+
+describe('checkpoints', () => {
+  it('round-trip the model and the optimizer state', async () => {
+    const dir = join(tempDir(), 'last');
+    const model = buildModel({ arch: 'resnet18', size: 32, baseWidth: 4 });
+    const optimizer = tf.train.adam(1e-3);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { x, labels } = makeBatch(dataset(2, 32), [0, 1], { mean: 0.5, std: 0.3 }, null);
+    tf.dispose(trainStep(model, optimizer, variables, x, labels, [1, 1, 1]));
+    const state = {
+      config: tiny,
+      epoch: 1,
+      batchInEpoch: 0,
+      step: 1,
+      normalization: { mean: 0.5, std: 0.3 },
+      savedAt: 1,
+    };
+    await saveCheckpoint(dir, model, optimizer, state);
+    expect(readState(dir)).toEqual(state);
+
+    const before = (model.predict(x) as tf.Tensor[]).map((t) => Array.from(t.dataSync()));
+    const loaded = await loadModel(dir);
+    const after = (loaded.predict(x) as tf.Tensor[]).map((t) => Array.from(t.dataSync()));
+    expect(after).toEqual(before);
+
+    const restored = tf.train.adam(1e-3);
+    // In this process the loaded model's variables get suffixed names (the first model holds the plain ones).
+    expect(loaded.trainableWeights.some((w) => (w.read() as tf.Variable).name !== w.originalName)).toBe(true);
+    const names = loaded.trainableWeights.map((w) => w.originalName);
+    // Reversed order: state is matched by variable name, not by position.
+    await loadOptimizerState(dir, restored, [...names].reverse());
+    const got = await restored.getWeights();
+    const want = await optimizer.getWeights();
+    expect(got).toHaveLength(want.length);
+    const firstName = `${names.at(-1)}/m`;
+    const a = got.find((w) => w.name === firstName)!.tensor.dataSync();
+    const b = want.find((w) => w.name === `${variables.at(-1)!.name}/m`)!.tensor.dataSync();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    await expect(loadOptimizerState(dir, tf.train.adam(1e-3), ['nope/kernel'])).rejects.toThrow(
+      'has no nope/kernel/m: it belongs to another model',
+    );
+  });
+});

@@ -8,6 +8,9 @@ import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResul
 import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
 import type { Confusion, EvalMetrics, Prediction, RunDetail, RunRecord, SplitReport } from './training.js';
 import { EVAL_SPLITS } from './training.js';
+import { EXPORT_FORMATS, type ModelExport, type ModelImport } from './training.js';
+import type { ScoreResult, RunConfusion, SuspectsResult } from './insights.js';
+import { SCORE_SCOPES } from './insights.js';
 
 const classId = (max: number) =>
   z
@@ -43,6 +46,15 @@ export const pageFilter = z
     consonant: classId(CLASS_COUNTS.consonant).optional(),
     annotator: z.string().max(100).optional(),
     split: z.enum(SPLITS).optional(),
+    /** Model insights: `pred` and `order` read this run's stored predictions (see runs.score). */
+    run: z.number().int().positive().optional(),
+    /** Images of the run's validation split (out-of-sample) that it predicted as `cls` (confusion drill-down). */
+    pred: z
+      .object({ component: z.enum(['root', 'vowel', 'consonant']), cls: classId(CLASS_COUNTS.root) })
+      .strict()
+      .optional(),
+    /** 'uncertainty': least confident prediction of `run` first (active learning); default: by id. */
+    order: z.enum(['id', 'uncertainty']).optional(),
     /** Only images with id greater than this (keyset pagination). */
     after: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(1000).default(200),
@@ -116,6 +128,26 @@ export const callSchemas = {
       k: z.number().int().min(1).max(CLASS_COUNTS.root).default(3),
     })
     .strict(),
+  /** Deletes a run that is not training, with its checkpoints and predictions. */
+  'runs.delete': z.object({ runId }).strict(),
+  /** Predicts and stores every image of a scope with the run's checkpoint (suggestions, uncertainty, suspects). */
+  'runs.score': z.object({ runId, scope: z.enum(SCORE_SCOPES).default('val'), force: z.boolean().default(false) }).strict(),
+  /** Confusion of the run's stored validation predictions against the current labels (what drill-down shows). */
+  'runs.confusion': z.object({ runId }).strict(),
+  /** Labeled validation images whose out-of-sample prediction most confidently disagrees with the label. */
+  'runs.suspects': z.object({ runId, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+  /** Top-k per component for images, from stored predictions; missing ones are predicted now and stored. */
+  'runs.suggest': z
+    .object({
+      runId,
+      imageIds: z.array(z.number().int().positive()).min(1).max(1000),
+      k: z.number().int().min(1).max(10).default(3),
+    })
+    .strict(),
+  /** Writes a run's model into a new or empty folder: TF.js, ONNX, label map, model card. */
+  'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS).default('all'), out: path }).strict(),
+  /** Makes an exported model folder a finished run of this project, usable for prediction. */
+  'runs.importModel': z.object({ dir: path }).strict(),
 } as const;
 
 export type Method = keyof typeof callSchemas;
@@ -164,6 +196,13 @@ export interface Outputs {
   'runs.get': RunDetail;
   'runs.eval': { runId: number; split: 'val' | 'train' | 'all'; metrics: EvalMetrics; confusion: Confusion };
   'runs.predict': { runId: number; predictions: Prediction[] };
+  'runs.delete': { deleted: boolean };
+  'runs.score': ScoreResult;
+  'runs.confusion': RunConfusion;
+  'runs.suspects': SuspectsResult;
+  'runs.suggest': { runId: number; predictions: Prediction[] };
+  'runs.export': ModelExport;
+  'runs.importModel': ModelImport;
 }
 export type Output<M extends Method> = Outputs[M];
 

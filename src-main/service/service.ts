@@ -11,6 +11,9 @@ import { importParquet } from '../ingest/parquet.js';
 import { importPaths } from '../ingest/paths.js';
 import type { Project } from '../store/project.js';
 import { TrainingManager } from '../train/supervisor.js';
+import { exportRun } from '../export/export.js';
+import { importModel } from '../export/import.js';
+import { Insights } from './insights.js';
 import { APP_VERSION } from './version.js';
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -23,7 +26,19 @@ export class Service {
   private readonly jobs = new Map<string, AbortController>();
   private readonly listeners = new Set<Emit>();
 
-  constructor(readonly project: Project) {}
+  constructor(readonly project: Project) {
+    // A run's stored predictions belong to the checkpoint that made them: forget them when it changes.
+    this.listeners.add((event, payload) => {
+      if (event === 'training.started' || event === 'training.epoch' || event === 'training.done')
+        this.insights.store.clear((payload as { runId: number }).runId);
+    });
+  }
+
+  /** Predictions of trained runs: confusion drill-down, suspects, suggestions, uncertainty order. */
+  private insightsInstance: Insights | undefined;
+  get insights(): Insights {
+    return (this.insightsInstance ??= new Insights(this.project, () => this.training));
+  }
 
   /** Subscribes to every event; returns the unsubscribe function. */
   subscribe(listener: Emit): () => void {
@@ -98,8 +113,11 @@ export class Service {
     }),
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
-    'images.page': (input) => this.project.images.page(input),
-    'images.ids': (input) => ({ ids: this.project.images.ids(input) }),
+    'images.page': (input) =>
+      this.runFilter(input) ? this.insights.store.page(input) : this.project.images.page(input),
+    'images.ids': (input) => ({
+      ids: this.runFilter(input) ? this.insights.store.ids(input) : this.project.images.ids(input),
+    }),
     'images.get': ({ id }) => {
       const img = this.project.images.get(id);
       if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);
@@ -156,7 +174,26 @@ export class Service {
       runId,
       predictions: await this.training.predict(runId, imageIds, k),
     }),
+    'runs.delete': ({ runId }) => this.insights.deleteRun(runId),
+    'runs.score': ({ runId, scope, force }) => this.insights.score(runId, scope, force),
+    'runs.confusion': ({ runId }) => this.insights.confusion(runId),
+    'runs.suspects': ({ runId, limit }) => this.insights.suspects(runId, limit),
+    'runs.suggest': async ({ runId, imageIds, k }) => ({
+      runId,
+      predictions: await this.insights.suggest(runId, imageIds, k),
+    }),
+    'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out }),
+    'runs.importModel': ({ dir }) => importModel(this.project, dir, (id) => this.training.checkpointDir(id)),
   };
+
+  /** Whether an image filter reads a run's predictions (`pred`, `order`); they need `run`. */
+  private runFilter(f: ParsedInput<'images.ids'>): boolean {
+    const wants = f.pred !== undefined || (f.order !== undefined && f.order !== 'id');
+    if (wants && f.run === undefined)
+      throw new AppError('invalid_input', 'pred and order=uncertainty need run', [{ path: 'run', message: 'required' }]);
+    if (f.run !== undefined && !this.training.runs.get(f.run)) throw new AppError('not_found', `run ${f.run} does not exist`);
+    return f.run !== undefined;
+  }
 
   close(): void {
     for (const job of this.jobs.values()) job.abort();

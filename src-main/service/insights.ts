@@ -1,0 +1,107 @@
+/**
+ * The trained model back in the labeling loop: predicts a scope of images
+ * with a run's checkpoint (in the trainer process, in chunks), stores full
+ * probabilities, and answers confusion, suspects and suggestions from them.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../contract/envelope.js';
+import type { RunConfusion, ScoreResult, ScoreScope, SuspectsResult } from '../contract/insights.js';
+import { CLASS_COUNTS } from '../contract/domain.js';
+import type { Prediction } from '../contract/training.js';
+import { PredictionStore, probsFromPrediction } from '../store/predictions.js';
+import type { Project } from '../store/project.js';
+import type { TrainingManager } from '../train/supervisor.js';
+
+/** Images per trainer process: bounds the message size (186 probabilities each) and keeps memory flat. */
+const CHUNK = 2000;
+
+export class Insights {
+  readonly store: PredictionStore;
+  /** One scoring per run and scope at a time; callers of the same work share it. */
+  private readonly inflight = new Map<string, Promise<ScoreResult>>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly training: () => TrainingManager,
+  ) {
+    this.store = new PredictionStore(project.db);
+  }
+
+  private run(runId: number) {
+    const run = this.training().runs.get(runId);
+    if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
+    return run;
+  }
+
+  /** Predicts with every class's probability and stores them. */
+  private async predictAndStore(runId: number, ids: readonly number[]): Promise<void> {
+    const k = CLASS_COUNTS.root;
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const predictions: Prediction[] = await this.training().predict(runId, chunk, k);
+      if (!this.project.db.open) return;
+      this.store.save(
+        runId,
+        predictions.map((p) => ({ imageId: p.imageId, probs: probsFromPrediction(p) })),
+      );
+    }
+  }
+
+  score(runId: number, scope: ScoreScope, force = false): Promise<ScoreResult> {
+    const key = `${runId}:${scope}:${force}`;
+    const pending = this.inflight.get(key);
+    if (pending) return pending;
+    const work = this.scoreNow(runId, scope, force).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, work);
+    return work;
+  }
+
+  private async scoreNow(runId: number, scope: ScoreScope, force: boolean): Promise<ScoreResult> {
+    const run = this.run(runId);
+    const t0 = performance.now();
+    const { all, missing } = this.store.scope(runId, scope);
+    const todo = force ? all : missing;
+    if (todo.length) await this.predictAndStore(runId, todo);
+    const stored = this.store.scope(runId, scope);
+    return {
+      runId,
+      scope,
+      scored: todo.length,
+      stored: stored.all.length - stored.missing.length,
+      seconds: (performance.now() - t0) / 1000,
+      engine: run.engine,
+    };
+  }
+
+  async confusion(runId: number): Promise<RunConfusion> {
+    await this.score(runId, 'val');
+    return this.store.confusion(runId);
+  }
+
+  async suspects(runId: number, limit: number): Promise<SuspectsResult> {
+    await this.score(runId, 'val');
+    return { runId, ...this.store.suspects(runId, limit) };
+  }
+
+  async suggest(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+    this.run(runId);
+    const have = this.store.probs(runId, imageIds);
+    const missing = imageIds.filter((id) => !have.has(id));
+    if (missing.length) await this.predictAndStore(runId, missing);
+    return this.store.suggestions(runId, imageIds, k);
+  }
+
+  /** Deletes a run that is not training, its rows and its checkpoint folder. */
+  deleteRun(runId: number): { deleted: boolean } {
+    this.run(runId);
+    const training = this.training();
+    // A 'running' status without a live trainer is a run the app lost in a crash: deletable.
+    if (training.pid(runId) !== undefined)
+      throw new AppError('conflict', `run ${runId} is training: stop it before deleting it`);
+    const deleted = this.store.deleteRun(runId);
+    // <project>.runs/run-N holds its checkpoints; nothing else lives there.
+    rmSync(dirname(training.checkpointDir(runId)), { recursive: true, force: true });
+    return { deleted };
+  }
+}

@@ -8,6 +8,7 @@ import { Service } from '../service/service.js';
 import { Project } from '../store/project.js';
 import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
+import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.js';
 import { TRAIN_OPTIONS, TRAIN_USAGE, TrainUsageError, trainCommand } from './train.js';
 
 const USAGE = `Usage: grapheme-studio <command> [options]
@@ -23,7 +24,7 @@ Commands:
                       write labels in the competition's train.csv format
   serve --db FILE [--port N] [--host H]
                       browser mode: prints the URL with its token
-${TRAIN_USAGE}`;
+${TRAIN_USAGE}${EXPORT_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -50,6 +51,7 @@ function parse(args: string[]) {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...TRAIN_OPTIONS,
+        ...EXPORT_OPTIONS,
       },
     });
   } catch (err) {
@@ -109,6 +111,9 @@ export async function runCli(
         case 'eval':
         case 'predict':
           return await trainCommand(command, service, client, db, values, io, json, out);
+        case 'export':
+        case 'import-model':
+          return await exportCommand(command, client, values, io, json, out);
         default:
           throw new UsageError(`unknown command: ${command}`);
       }

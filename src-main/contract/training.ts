@@ -113,6 +113,8 @@ export interface RunSummary {
   /** Validation metrics of the latest epoch. */
   metrics?: EvalMetrics | null;
   resumes?: number;
+  /** Set on a run created by importing an exported model folder. */
+  imported?: ImportedFrom;
 }
 
 export interface RunRecord {
@@ -133,4 +135,29 @@ export type EpochRecord = EpochResult;
 export interface RunDetail extends RunRecord {
   epochs: EpochRecord[];
   batches: BatchPoint[];
+}
+
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'all'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** What `runs.export` wrote: the folder and its files (paths relative to it). */
+export interface ModelExport {
+  runId: number;
+  format: ExportFormat;
+  out: string;
+  files: { path: string; bytes: number }[];
+}
+
+/** Where an imported run came from (its model card). */
+export interface ImportedFrom {
+  dir: string;
+  sourceRunId: number;
+  exportedAt: string;
+  appVersion: string;
+}
+
+/** What `runs.importModel` created: a done run whose checkpoint is the exported TF.js model. */
+export interface ModelImport {
+  runId: number;
+  run: RunRecord;
 }

@@ -1,0 +1,196 @@
+/**
+ * Exports a run's checkpoint as a folder that works without the app:
+ * tfjs/ (LayersModel), model.onnx, labels.json, model-card.{json,md} and
+ * predict.mjs. Everything is built in memory, written to a hidden folder
+ * beside the target and renamed into place, so a failure leaves nothing
+ * behind and an existing folder with files in it is never touched.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
+import { AppError } from '../contract/envelope.js';
+import type { EvalMetrics, ExportFormat, ModelExport } from '../contract/training.js';
+import { APP_VERSION } from '../service/version.js';
+import type { Project } from '../store/project.js';
+import { checkpointPath } from '../train/checkpoint-path.js';
+import type { TrainState } from '../train/checkpoint.js';
+import { RunStore } from '../train/runs.js';
+import { readLayersModel } from './layers-model.js';
+import { CARD_FORMAT, CARD_VERSION, PREPROCESSING, cardMarkdown, iso, isoTime, labelMap, type ModelCard } from './model-card.js';
+import { encodeModel } from './onnx-proto.js';
+import { PREDICT_MJS } from './predict-script.js';
+import { convertLayersModel } from './to-onnx.js';
+
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const json = (o: unknown) => Buffer.from(JSON.stringify(o, null, 1) + '\n');
+
+/** Refuses a target that exists with files in it, or whose parent cannot take a new folder. */
+function checkTarget(out: string): void {
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new AppError('bad_input', `${out} exists and is not a folder`);
+    if (readdirSync(out).length > 0)
+      throw new AppError('conflict', `${out} is not empty: export into a new or empty folder`);
+  }
+  const parent = dirname(out);
+  if (!existsSync(parent) || !statSync(parent).isDirectory())
+    throw new AppError('bad_input', `the folder ${parent} does not exist: create it first or choose another place`);
+}
+
+/** Reads the run's checkpoint: its state and its LayersModel; AppError when there is none or it is unreadable. */
+function readCheckpoint(project: Project, runId: number) {
+  const run = new RunStore(project.db).get(runId);
+  if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
+  const dir = run.checkpoint ? checkpointPath(run.checkpoint) : null;
+  if (!dir) throw new AppError('conflict', `run ${runId} has no checkpoint to export (no epoch has finished)`);
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
+    return { run, state, model: readLayersModel(dir) };
+  } catch (err) {
+    throw new AppError('bad_input', `run ${runId}'s checkpoint in ${dir} is unreadable: ${(err as Error).message}`);
+  }
+}
+
+function classesInTraining(project: Project, runId: number) {
+  const out = { root: 0, vowel: 0, consonant: 0 };
+  for (const c of COMPONENTS) {
+    // c comes from a fixed list of column names, never from input.
+    out[c] = (
+      project.db
+        .prepare(
+          `SELECT count(DISTINCT l.${c}) AS n FROM run_splits s JOIN labels l ON l.image_id = s.image_id
+           WHERE s.run_id = ? AND s.split = 'train' AND l.state = 'labeled'`,
+        )
+        .get(runId) as { n: number }
+    ).n;
+  }
+  return out;
+}
+
+/** Builds the export's files in memory, by relative path. */
+function buildFiles(project: Project, runId: number, format: ExportFormat, now: number): Map<string, Uint8Array> {
+  const { run, state, model } = readCheckpoint(project, runId);
+  const runs = new RunStore(project.db);
+  const files = new Map<string, Uint8Array>();
+  const size = state.config.size;
+  if (format !== 'onnx') {
+    // The checkpoint's model.json, with what a loader needs to know to feed it.
+    const modelJson = {
+      ...model.json,
+      userDefinedMetadata: {
+        graphemeStudio: { inputSize: size, normalization: state.normalization, outputs: [...COMPONENTS], outputsAre: 'logits' },
+      },
+    };
+    files.set('tfjs/model.json', Buffer.from(JSON.stringify(modelJson)));
+    for (const [name, buf] of model.weightFiles) files.set(`tfjs/${name}`, buf);
+  }
+  const epochs = runs.epochs(runId);
+  const withVal = epochs.filter((e): e is typeof e & { val: EvalMetrics } => e.val !== null);
+  const exported = withVal.find((e) => e.epoch === state.epoch && state.batchInEpoch === 0);
+  const best = withVal.reduce<(typeof withVal)[number] | null>(
+    (b, e) => (b === null || e.val.hierarchical_recall > b.val.hierarchical_recall ? e : b),
+    null,
+  );
+  const counts = runs.splitCounts(runId);
+  const card: ModelCard = {
+    format: CARD_FORMAT,
+    version: CARD_VERSION,
+    exportedAt: isoTime(now),
+    appVersion: APP_VERSION,
+    exportFormat: format,
+    run: {
+      id: run.id,
+      status: run.status,
+      createdAt: isoTime(run.createdAt),
+      finishedAt: iso(run.finishedAt),
+      engine: run.engine,
+      device: run.device,
+      checkpoint: { epoch: state.epoch, step: state.step, batchInEpoch: state.batchInEpoch, savedAt: isoTime(state.savedAt) },
+    },
+    config: state.config,
+    data: {
+      train: counts.train || (run.summary.split?.train ?? 0),
+      val: counts.val || (run.summary.split?.val ?? 0),
+      splitMethod: run.summary.split?.method ?? null,
+      classesInTraining: classesInTraining(project, runId),
+    },
+    metrics: {
+      exported: exported ? { epoch: exported.epoch, val: exported.val } : null,
+      best: best ? { epoch: best.epoch, val: best.val } : null,
+    },
+    epochs: epochs.map(({ confusion: _c, ...e }) => e),
+    input: {
+      name: 'image',
+      size,
+      channels: 1,
+      dtype: 'float32',
+      layout: { tfjs: `NHWC [batch, ${size}, ${size}, 1]`, onnx: `NCHW [batch, 1, ${size}, ${size}]` },
+      normalization: state.normalization,
+      preprocessing: PREPROCESSING,
+    },
+    outputs: COMPONENTS.map((name) => ({ name, classes: CLASS_COUNTS[name] })),
+    outputNotes: {
+      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of logits: apply softmax over the last axis for probabilities',
+      onnx: 'three tensors named root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
+    },
+    files: {},
+  };
+  if (format !== 'tfjs') {
+    const graph = convertLayersModel(model, { outputNames: COMPONENTS });
+    files.set(
+      'model.onnx',
+      encodeModel({
+        graphName: `${state.config.arch}_x3`,
+        producerVersion: APP_VERSION,
+        docString: 'Bengali grapheme root/vowel/consonant classifier exported by Grapheme Studio; see model-card.md.',
+        metadata: {
+          input_size: String(size),
+          normalization_mean: String(state.normalization.mean),
+          normalization_std: String(state.normalization.std),
+          outputs: COMPONENTS.join(','),
+        },
+        ...graph,
+      }),
+    );
+    files.set('predict.mjs', Buffer.from(PREDICT_MJS));
+  }
+  files.set('labels.json', json(labelMap(project.taxonomy)));
+  for (const [path, data] of files) card.files[path] = { bytes: data.length, sha256: sha256(data) };
+  files.set('model-card.json', json(card));
+  files.set('model-card.md', Buffer.from(cardMarkdown(card)));
+  return files;
+}
+
+/** Exports run `runId` into the folder `opts.out` (new or empty); returns what was written. */
+export function exportRun(project: Project, runId: number, opts: ExportOptions, now = Date.now()): ModelExport {
+  const out = resolve(opts.out);
+  checkTarget(out);
+  const files = buildFiles(project, runId, opts.format, now);
+  const tmp = join(dirname(out), `.${basename(out)}.export-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(tmp);
+    for (const [path, data] of files) {
+      mkdirSync(dirname(join(tmp, path)), { recursive: true });
+      writeFileSync(join(tmp, path), data);
+    }
+    // rename() replaces an empty folder and fails on one that gained files meanwhile.
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOTEMPTY' || e.code === 'EEXIST')
+      throw new AppError('conflict', `${out} is not empty: export into a new or empty folder`);
+    throw new AppError('bad_input', `cannot write the export beside ${out}: ${e.code ?? ''} ${e.message}`.trim());
+  }
+  return {
+    runId,
+    format: opts.format,
+    out,
+    files: [...files].map(([path, data]) => ({ path, bytes: data.length })).sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}

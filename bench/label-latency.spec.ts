@@ -51,6 +51,16 @@ async function buildProject(): Promise<void> {
   renameSync(tmp, DB);
 }
 
+/** The browser globals the page scripts below use (the test tsconfig has no DOM library). */
+interface Win {
+  localStorage: { setItem(k: string, v: string): void };
+  requestAnimationFrame(cb: () => void): number;
+  PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => {
+    observe(o: { type: string; buffered?: boolean }): void;
+  };
+  __longTasks: number[];
+}
+
 let server: ChildProcess;
 let openUrl = '';
 
@@ -103,7 +113,9 @@ function report(name: string, values: number[]): void {
 
 test('confirm key to next image shown, 200k images', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.addInitScript(() => localStorage.setItem('grapheme-studio.annotator', 'bench'));
+  await page.addInitScript(() =>
+    (globalThis as unknown as Win).localStorage.setItem('grapheme-studio.annotator', 'bench'),
+  );
   await page.goto(openUrl);
   await expect(page.getByTestId('queue-position')).toContainText(/of [\d,]+ in queue/);
   await expect(page.getByRole('combobox', { name: 'Grapheme root' })).toBeFocused();
@@ -124,16 +136,21 @@ test('confirm key to next image shown, 200k images', async ({ page }) => {
   const paced = await measures(page);
   report('label confirm-to-shown (1.8 s pace)', paced);
   report('label confirm-to-saved (1.8 s pace)', await measures(page, 'gs:confirm-to-saved'));
-  expect(percentile([...fast].sort((a, b) => a - b), 95)).toBeLessThan(50);
+  expect(
+    percentile(
+      [...fast].sort((a, b) => a - b),
+      95,
+    ),
+  ).toBeLessThan(50);
 });
 
 test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) => {
   test.setTimeout(300_000);
   await page.addInitScript(() => {
-    localStorage.setItem('grapheme-studio.annotator', 'bench');
-    const w = window as unknown as { __longTasks: number[] };
+    const w = globalThis as unknown as Win;
+    w.localStorage.setItem('grapheme-studio.annotator', 'bench');
     w.__longTasks = [];
-    new PerformanceObserver((list) => {
+    new w.PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__longTasks.push(e.duration);
     }).observe({ type: 'longtask', buffered: true });
   });
@@ -142,7 +159,7 @@ test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) 
   await expect(page.getByTestId('browse-count')).toHaveText(`${IMAGES.toLocaleString('en-US')} images`);
   record('browse first load (ids of 200k)', Date.now() - t0, 'ms');
   await page.waitForTimeout(1000);
-  const loadTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+  const loadTasks = await page.evaluate(() => (globalThis as unknown as Win).__longTasks.splice(0));
   record('browse load long tasks', loadTasks.length);
   record('browse load longest task', Math.max(0, ...loadTasks), 'ms');
 
@@ -153,7 +170,7 @@ test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) 
     let last = performance.now();
     for (let i = 0; i < 240; i++) {
       el.scrollTop += 90;
-      await new Promise((r) => requestAnimationFrame(r));
+      await new Promise<void>((r) => (globalThis as unknown as Win).requestAnimationFrame(r));
       const now = performance.now();
       gaps.push(now - last);
       last = now;
@@ -162,7 +179,7 @@ test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) 
       el.scrollTop = el.scrollHeight * f;
       for (let i = 0; i < 30; i++) {
         el.scrollTop += 120;
-        await new Promise((r) => requestAnimationFrame(r));
+        await new Promise<void>((r) => (globalThis as unknown as Win).requestAnimationFrame(r));
         const now = performance.now();
         gaps.push(now - last);
         last = now;
@@ -171,7 +188,7 @@ test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) 
     return gaps;
   });
   await page.waitForTimeout(500);
-  const scrollTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+  const scrollTasks = await page.evaluate(() => (globalThis as unknown as Win).__longTasks.splice(0));
   record('browse scroll long tasks (>50 ms)', scrollTasks.length);
   record('browse scroll longest task', Math.max(0, ...scrollTasks), 'ms');
   const sorted = [...frames].sort((a, b) => a - b);

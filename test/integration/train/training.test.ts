@@ -168,11 +168,16 @@ describe('bad input', () => {
   });
 
   it('reports an engine that cannot load as a failed run with the reason', async () => {
-    const { runId } = await service.handlers['training.start']({ ...TINY, engine: 'webgpu' });
+    const { runId } = await service.handlers['training.start']({ ...TINY, epochs: 1, engine: 'webgpu' });
     const run = await service.training.wait(runId);
-    // The 'webgpu' package is optional and not installed in CI.
+    if (run.status === 'done') {
+      // A machine with a GPU that Dawn can drive: the engine really ran.
+      expect(run.engine).toBe('webgpu');
+      return;
+    }
+    // Here (no GPU adapter, or the optional package absent) the run fails with the loader's reason.
     expect(run.status).toBe('failed');
-    expect(run.error).toContain('engine webgpu is not available');
+    expect(run.error).toMatch(/engine webgpu is not available: .*(no GPU adapter|webgpu)/);
     expect(of('training.failed', runId)[0]!.error).toBe(run.error);
   });
 });

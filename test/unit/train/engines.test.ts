@@ -81,7 +81,7 @@ describe('engine selection', () => {
     expect(e.reason).toMatch(/^auto: \w+ is the fastest engine that loads and passes the self-check/);
     if (nativeWorks) expect(e.name).toBe('tensorflow');
     else expect(e.reason).toContain('skipped tensorflow:');
-    if (!installed('webgpu') && e.name !== 'tensorflow') expect(e.reason).toContain('webgpu:');
+    if (e.name === 'wasm') expect(e.reason).toContain('webgpu:');
   });
   it.skipIf(installed('webgpu'))('an engine that is not installed fails with the reason', async () => {
     await expect(selectEngine('webgpu')).rejects.toThrow(/engine webgpu is not available: .*webgpu/);

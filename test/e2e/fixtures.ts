@@ -37,6 +37,8 @@ export interface Studio {
   labels(): LabelRow[];
   label(imageId: string): LabelRow;
   gestures(): number;
+  /** label_history rows of one image (by its image id), oldest first. */
+  history(imageId: string): { annotator: string; kind: string; after_root: number | null }[];
 }
 
 export interface GroundTruth {
@@ -141,6 +143,19 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
                FROM labels l JOIN images i ON i.id = l.image_id WHERE i.image_id = ?`,
             )
             .get(imageId) as LabelRow;
+        } finally {
+          d.close();
+        }
+      },
+      history: (imageId) => {
+        const d = read();
+        try {
+          return d
+            .prepare(
+              `SELECT h.annotator, h.kind, h.after_root FROM label_history h
+               JOIN images i ON i.id = h.image_id WHERE i.image_id = ? ORDER BY h.id`,
+            )
+            .all(imageId) as { annotator: string; kind: string; after_root: number | null }[];
         } finally {
           d.close();
         }

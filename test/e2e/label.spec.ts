@@ -189,3 +189,44 @@ test.describe('first run', () => {
     await expect(dialog).toBeHidden();
   });
 });
+
+test('two annotators in two windows: last write wins and the history keeps both', async ({ browser, studio }) => {
+  const windows = [];
+  for (const name of ['asha', 'rafi']) {
+    const context = await browser.newContext();
+    await context.addInitScript((n) => {
+      const { localStorage: store } = globalThis as unknown as {
+        localStorage: { setItem(k: string, v: string): void };
+      };
+      store.setItem('grapheme-studio.annotator', n);
+    }, name);
+    const page = await context.newPage();
+    await page.goto(studio.openUrl);
+    windows.push(page);
+  }
+  const [asha, rafi] = windows as [import('@playwright/test').Page, import('@playwright/test').Page];
+  const id = await currentImageId(asha);
+  expect(await currentImageId(rafi)).toBe(id);
+  const t = truth.get(id)!;
+
+  await labelByKeyboard(asha, t);
+  await allSaved(asha);
+  // Rafi's window shows Asha's label as soon as she saves.
+  await expect(rafi.getByText('asha just labeled this image')).toBeVisible();
+  await expect(rafi.getByLabel('Composed grapheme')).toHaveText(t.grapheme);
+
+  // Rafi corrects the root; the diacritics keep Asha's choice, Enter saves.
+  await pick(rafi, 'Grapheme root', 14);
+  await expect(rafi.getByRole('combobox', { name: 'Vowel diacritic' })).toBeFocused();
+  await rafi.keyboard.press('Enter');
+  await expect.poll(() => currentImageId(rafi)).not.toBe(id);
+  await allSaved(rafi);
+  await expect.poll(() => studio.label(id)).toMatchObject({ root: 14, annotator: 'rafi' });
+
+  const history = studio.history(id);
+  expect(history.map((h) => [h.annotator, h.after_root])).toEqual([
+    ['asha', t.root],
+    ['rafi', 14],
+  ]);
+  for (const w of windows) await w.context().close();
+});

@@ -71,6 +71,12 @@ export class Labeler {
     this.consonant = img.consonant;
   }
 
+  /** Shows the choices of a fresh copy of the current image (another annotator saved it). */
+  reload(img: ImageSummary): void {
+    this.#shownFor = null;
+    this.sync(img);
+  }
+
   /** Saves the current image as labeled (or skipped/unreadable) and shows the next one. */
   commit(state: Saved): boolean {
     const img = this.queue.current;

@@ -15,15 +15,19 @@ import { loadModel } from './checkpoint.js';
 
 let stopRequested = false;
 
+const pending = new Set<Promise<void>>();
+
+/** Sends a message; `flush` waits for every one still in the pipe (exit would drop them). */
 function send(msg: FromWorker): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) {
-      resolve();
-      return;
-    }
-    process.send(msg, undefined, {}, () => resolve());
+  const p = new Promise<void>((resolve) => {
+    if (!process.send) resolve();
+    else process.send(msg, undefined, {}, () => resolve());
   });
+  pending.add(p);
+  void p.then(() => pending.delete(p));
+  return p;
 }
+const flush = () => Promise.all([...pending]);
 
 function runSplit(db: DB, runId: number, split: 'train' | 'val' | 'all'): number[] {
   const sql =
@@ -112,12 +116,15 @@ async function handle(job: ToWorker) {
     db.close();
     tf.disposeVariables();
   }
+  await flush();
   process.disconnect?.();
   process.exit(0);
 }
 
 if (process.send) {
   process.on('message', (m: ToWorker) => void handle(m));
+  // Ctrl-C in a terminal reaches the whole process group; the service decides (it sends 'stop').
+  process.on('SIGINT', () => {});
   // The service went away: nobody is left to record results.
   process.on('disconnect', () => process.exit(0));
 }

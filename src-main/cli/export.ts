@@ -38,13 +38,18 @@ export async function exportCommand(
 ): Promise<number> {
   if (command === 'import-model') {
     const { runId, run } = await client.call('runs.importModel', { dir: resolve(need(values, 'dir')) });
-    if (json) out({ run_id: runId, status: run.status, imported_from: run.summary.imported ?? null, config: run.config });
-    else io.stderr.write(`Imported the model as run ${runId} (${run.config.arch}, ${run.config.size}x${run.config.size}).\n`);
+    if (json)
+      out({ run_id: runId, status: run.status, imported_from: run.summary.imported ?? null, config: run.config });
+    else
+      io.stderr.write(
+        `Imported the model as run ${runId} (${run.config.arch}, ${run.config.size}x${run.config.size}).\n`,
+      );
     return 0;
   }
   const raw = need(values, 'run');
   const runId = Number(raw);
-  if (!Number.isInteger(runId) || runId < 1) throw new TrainUsageError(`--run must be a run id, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(runId) || runId < 1)
+    throw new TrainUsageError(`--run must be a run id, got ${JSON.stringify(raw)}`);
   const format = (values.format ?? 'all') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
     throw new TrainUsageError(`--format must be ${EXPORT_FORMATS.join(', ')}; got ${JSON.stringify(values.format)}`);

@@ -17,7 +17,16 @@ import { checkpointPath } from '../train/checkpoint-path.js';
 import type { TrainState } from '../train/checkpoint.js';
 import { RunStore } from '../train/runs.js';
 import { readLayersModel } from './layers-model.js';
-import { CARD_FORMAT, CARD_VERSION, PREPROCESSING, cardMarkdown, iso, isoTime, labelMap, type ModelCard } from './model-card.js';
+import {
+  CARD_FORMAT,
+  CARD_VERSION,
+  PREPROCESSING,
+  cardMarkdown,
+  iso,
+  isoTime,
+  labelMap,
+  type ModelCard,
+} from './model-card.js';
 import { encodeModel } from './onnx-proto.js';
 import { PREDICT_MJS } from './predict-script.js';
 import { convertLayersModel } from './to-onnx.js';
@@ -83,7 +92,12 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
     const modelJson = {
       ...model.json,
       userDefinedMetadata: {
-        graphemeStudio: { inputSize: size, normalization: state.normalization, outputs: [...COMPONENTS], outputsAre: 'logits' },
+        graphemeStudio: {
+          inputSize: size,
+          normalization: state.normalization,
+          outputs: [...COMPONENTS],
+          outputsAre: 'logits',
+        },
       },
     };
     files.set('tfjs/model.json', Buffer.from(JSON.stringify(modelJson)));
@@ -110,7 +124,12 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
       finishedAt: iso(run.finishedAt),
       engine: run.engine,
       device: run.device,
-      checkpoint: { epoch: state.epoch, step: state.step, batchInEpoch: state.batchInEpoch, savedAt: isoTime(state.savedAt) },
+      checkpoint: {
+        epoch: state.epoch,
+        step: state.step,
+        batchInEpoch: state.batchInEpoch,
+        savedAt: isoTime(state.savedAt),
+      },
     },
     config: state.config,
     data: {
@@ -191,6 +210,8 @@ export function exportRun(project: Project, runId: number, opts: ExportOptions, 
     runId,
     format: opts.format,
     out,
-    files: [...files].map(([path, data]) => ({ path, bytes: data.length })).sort((a, b) => a.path.localeCompare(b.path)),
+    files: [...files]
+      .map(([path, data]) => ({ path, bytes: data.length }))
+      .sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

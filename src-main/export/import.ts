@@ -38,7 +38,8 @@ function readCard(dir: string): ModelCard {
     throw bad(`model-card.json in ${dir} is not a Grapheme Studio model card`);
   if (card.version !== 1) throw bad(`model-card.json in ${dir} has version ${card.version}; this app reads version 1`);
   const n = card.input.normalization;
-  if (!n || !Number.isFinite(n.mean) || !(n.std > 0)) throw bad(`model-card.json in ${dir}: input.normalization is invalid`);
+  if (!n || !Number.isFinite(n.mean) || !(n.std > 0))
+    throw bad(`model-card.json in ${dir}: input.normalization is invalid`);
   return card as ModelCard;
 }
 
@@ -96,7 +97,9 @@ export function importModel(project: Project, dir: string, checkpointDir: (runId
   const card = readCard(from);
   const tfjsDir = join(from, 'tfjs');
   if (!existsSync(join(tfjsDir, 'model.json')) && !card.files['tfjs/model.json'])
-    throw bad(`${from} holds no TF.js model (it was exported with --format ${card.exportFormat}); export with --format tfjs or all`);
+    throw bad(
+      `${from} holds no TF.js model (it was exported with --format ${card.exportFormat}); export with --format tfjs or all`,
+    );
   checkFiles(from, card);
   checkLabels(from);
   let config;

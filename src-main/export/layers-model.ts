@@ -59,13 +59,19 @@ function tensorRef(v: unknown, file: string): [string, number, number] {
 function parseLayers(topology: unknown, file: string) {
   const modelConfig = isObj(topology) && isObj(topology.model_config) ? topology.model_config : topology;
   const config = isObj(modelConfig) ? modelConfig.config : undefined;
-  if (!isObj(config) || !Array.isArray(config.layers) || !Array.isArray(config.input_layers) || !Array.isArray(config.output_layers))
+  if (
+    !isObj(config) ||
+    !Array.isArray(config.layers) ||
+    !Array.isArray(config.input_layers) ||
+    !Array.isArray(config.output_layers)
+  )
     throw bad(`${file}: modelTopology is not a functional LayersModel (layers, input_layers, output_layers)`);
   const layers = config.layers.map((l: unknown): KerasLayer => {
     if (!isObj(l) || typeof l.class_name !== 'string' || !isObj(l.config) || !Array.isArray(l.inbound_nodes))
       throw bad(`${file}: a layer entry is malformed: ${JSON.stringify(l).slice(0, 200)}`);
     const name = typeof l.name === 'string' ? l.name : String(l.config.name);
-    if (l.inbound_nodes.length > 1) throw bad(`${file}: layer ${name} is shared (called ${l.inbound_nodes.length} times)`);
+    if (l.inbound_nodes.length > 1)
+      throw bad(`${file}: layer ${name} is shared (called ${l.inbound_nodes.length} times)`);
     const node = (l.inbound_nodes[0] ?? []) as unknown[];
     return { name, className: l.class_name, config: l.config, inbound: node.map((r) => tensorRef(r, file)) };
   });

@@ -16,7 +16,8 @@ export const CARD_VERSION = 1;
  * implements it from these numbers, gives the app's pixels exactly.
  */
 export const PREPROCESSING = {
-  decode: 'PNG or JPEG; alpha composited over white; converted to 8-bit grayscale (libvips/sharp greyscale: sRGB luminance)',
+  decode:
+    'PNG or JPEG; alpha composited over white; converted to 8-bit grayscale (libvips/sharp greyscale: sRGB luminance)',
   inkThreshold: 80,
   margin: 0.06,
   steps: [
@@ -24,7 +25,7 @@ export const PREPROCESSING = {
     'Ink box: the smallest rectangle holding every pixel with gray < 255 - inkThreshold (i.e. v > inkThreshold); a blank image keeps the whole frame.',
     'Square window: side = max(box width, box height) * (1 + 2 * margin), centred on the box centre (fractional coordinates); pixels outside the image count as paper (v = 0).',
     'Area resample to size x size: scale = side / size; taps = clamp(ceil(scale), 1, 4); output pixel (ox, oy) averages the taps x taps source samples at floor(left + o * scale + (t + 0.5) * scale / taps) per axis, samples outside the image adding 0 but still counting in the divisor (taps * taps); rounded half up to uint8.',
-    'Scale: x = (v / 255 - mean) / std with the mean and std below (the training pixels\' statistics).',
+    "Scale: x = (v / 255 - mean) / std with the mean and std below (the training pixels' statistics).",
   ],
 } as const;
 
@@ -77,7 +78,11 @@ export interface ModelCard {
 /** The label map: class ids to glyphs, and how the three components compose a grapheme. */
 export function labelMap(taxonomy: Taxonomy) {
   // The composition rule, read off composeGrapheme with placeholder glyphs.
-  const template: Taxonomy = { root: [{ id: 0, glyph: '{root}' }], vowel: [{ id: 0, glyph: '{vowel}' }], consonant: [] };
+  const template: Taxonomy = {
+    root: [{ id: 0, glyph: '{root}' }],
+    vowel: [{ id: 0, glyph: '{vowel}' }],
+    consonant: [],
+  };
   const rules = Object.fromEntries(
     taxonomy.consonant.map((k) => [String(k.id), composeGrapheme(template, 0, 0, k.id)]),
   );

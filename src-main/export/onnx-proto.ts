@@ -161,6 +161,7 @@ export function encodeModel(m: OnnxModel): Uint8Array {
     .string(6, m.docString)
     .message(7, graph)
     .message(8, new Writer().string(1, '').int(2, ONNX_OPSET));
-  for (const [key, value] of Object.entries(m.metadata)) model.message(14, new Writer().string(1, key).string(2, value));
+  for (const [key, value] of Object.entries(m.metadata))
+    model.message(14, new Writer().string(1, key).string(2, value));
   return model.finish();
 }

@@ -42,7 +42,13 @@ function samePad(size: number, kernel: number, stride: number, dilation: number)
   return [Math.floor(total / 2), total - Math.floor(total / 2), out];
 }
 
-function windowAttrs(l: KerasLayer, shape: Shape, kernel: [number, number], strides: [number, number], dil: [number, number]) {
+function windowAttrs(
+  l: KerasLayer,
+  shape: Shape,
+  kernel: [number, number],
+  strides: [number, number],
+  dil: [number, number],
+) {
   const [, h, w] = shape as [number, number, number];
   const padding = l.config.padding;
   if (padding !== 'same' && padding !== 'valid') throw unsupported(l, `padding ${String(padding)}`);
@@ -112,7 +118,13 @@ function bnAffine(model: LayersModelFiles, l: KerasLayer, c: number) {
   return { scale, shift };
 }
 
-const ACTIVATIONS: Record<string, string> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', elu: 'Elu' };
+const ACTIVATIONS: Record<string, string> = {
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  softmax: 'Softmax',
+  elu: 'Elu',
+};
 
 /** Orders layers so that each comes after the layers it reads. */
 function topoSort(layers: KerasLayer[]): KerasLayer[] {
@@ -122,7 +134,8 @@ function topoSort(layers: KerasLayer[]): KerasLayer[] {
   while (pending.length) {
     const next = pending.filter((l) => !l.inbound.every(([n]) => done.has(n)));
     const ready = pending.filter((l) => l.inbound.every(([n]) => done.has(n)));
-    if (!ready.length) throw new AppError('bad_input', `model.json: layers ${next.map((l) => l.name).join(', ')} read unknown layers`);
+    if (!ready.length)
+      throw new AppError('bad_input', `model.json: layers ${next.map((l) => l.name).join(', ')} read unknown layers`);
     for (const l of ready) {
       done.add(l.name);
       out.push(l);
@@ -188,7 +201,8 @@ export function convertLayersModel(model: LayersModelFiles, opts: ConvertOptions
         if (c.use_bias !== false) bias.set(need(model, l, 'bias', [co]).data);
         // Fold the batch normalization that alone reads this convolution.
         const reader = model.layers.filter((m) => m.inbound.some(([n]) => n === l.name));
-        const bn = !hasAct && consumers.get(l.name) === 1 && reader[0]?.className === 'BatchNormalization' ? reader[0] : null;
+        const bn =
+          !hasAct && consumers.get(l.name) === 1 && reader[0]?.className === 'BatchNormalization' ? reader[0] : null;
         let outName = pre;
         if (bn) {
           const { scale, shift } = bnAffine(model, bn, co);
@@ -258,7 +272,8 @@ export function convertLayersModel(model: LayersModelFiles, opts: ConvertOptions
       }
       case 'Flatten': {
         // Keras flattens channels-last: transpose back to NHWC before flattening.
-        const src = x.shape.length === 3 ? b.node('Transpose', [x.name], `${l.name}/nhwc`, { perm: [0, 2, 3, 1] }) : x.name;
+        const src =
+          x.shape.length === 3 ? b.node('Transpose', [x.name], `${l.name}/nhwc`, { perm: [0, 2, 3, 1] }) : x.name;
         v = { name: b.node('Flatten', [src], l.name, { axis: 1 }), shape: [x.shape.reduce((a, n) => a * n, 1)] };
         break;
       }
@@ -268,20 +283,36 @@ export function convertLayersModel(model: LayersModelFiles, opts: ConvertOptions
         const kernel = need(model, l, 'kernel', [x.shape[0]!, units]);
         const w = b.constant(`${l.name}/kernel`, [x.shape[0]!, units], kernel.data);
         const inputs = [x.name, w];
-        if (c.use_bias !== false) inputs.push(b.constant(`${l.name}/bias`, [units], need(model, l, 'bias', [units]).data));
+        if (c.use_bias !== false)
+          inputs.push(b.constant(`${l.name}/bias`, [units], need(model, l, 'bias', [units]).data));
         b.node('Gemm', inputs, pre);
         v = activation(l, { name: pre, shape: [units] }, c.activation, l.name);
         break;
       }
       case 'Add':
         if (ins.some((i) => i.shape.join() !== x.shape.join())) throw unsupported(l, 'inputs of different shapes');
-        v = { name: b.node(ins.length === 2 ? 'Add' : 'Sum', ins.map((i) => i.name), l.name), shape: x.shape };
+        v = {
+          name: b.node(
+            ins.length === 2 ? 'Add' : 'Sum',
+            ins.map((i) => i.name),
+            l.name,
+          ),
+          shape: x.shape,
+        };
         break;
       case 'Concatenate': {
         const axis = Number(c.axis ?? -1);
         if (axis !== -1 && axis !== x.shape.length) throw unsupported(l, `axis ${axis} (only the channel axis)`);
         const total = ins.reduce((n, i) => n + i.shape[0]!, 0);
-        v = { name: b.node('Concat', ins.map((i) => i.name), l.name, { axis: 1 }), shape: [total, ...x.shape.slice(1)] };
+        v = {
+          name: b.node(
+            'Concat',
+            ins.map((i) => i.name),
+            l.name,
+            { axis: 1 },
+          ),
+          shape: [total, ...x.shape.slice(1)],
+        };
         break;
       }
       default:

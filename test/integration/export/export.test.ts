@@ -74,9 +74,16 @@ afterAll(() => {
 describe('runs.export', () => {
   it('writes the TF.js model, ONNX, labels and a card that describes the run', async () => {
     const files = readdirSync(out, { recursive: true }).map(String).sort();
-    expect(files).toEqual(
-      ['labels.json', 'model-card.json', 'model-card.md', 'model.onnx', 'predict.mjs', 'tfjs', 'tfjs/model.json', 'tfjs/weights.bin'],
-    );
+    expect(files).toEqual([
+      'labels.json',
+      'model-card.json',
+      'model-card.md',
+      'model.onnx',
+      'predict.mjs',
+      'tfjs',
+      'tfjs/model.json',
+      'tfjs/weights.bin',
+    ]);
     const detail = await client.call('runs.get', { runId });
     const state = JSON.parse(readFileSync(join(service.training.checkpointDir(runId), 'state.json'), 'utf8'));
     expect(card.appVersion).toBe(APP_VERSION);
@@ -99,7 +106,15 @@ describe('runs.export', () => {
     const tax = service.project.taxonomy;
     for (const c of COMPONENTS) expect(labels[c]).toEqual(tax[c]);
     // The composition rule in labels.json reproduces the app's graphemes.
-    for (const [r, v, k] of [[13, 2, 5], [64, 7, 2], [72, 0, 0], [23, 3, 1], [100, 9, 3], [5, 4, 4], [30, 1, 6]] as const) {
+    for (const [r, v, k] of [
+      [13, 2, 5],
+      [64, 7, 2],
+      [72, 0, 0],
+      [23, 3, 1],
+      [100, 9, 3],
+      [5, 4, 4],
+      [30, 1, 6],
+    ] as const) {
       const rule = labels.compose.rule[String(k)] as string;
       expect(rule.replace('{root}', tax.root[r]!.glyph).replace('{vowel}', tax.vowel[v]!.glyph)).toBe(
         composeGrapheme(tax, r, v, k),
@@ -119,7 +134,10 @@ describe('runs.export', () => {
     });
     rmSync(join(out, 'node_modules'));
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; probs: Probs; grapheme: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; probs: Probs; grapheme: string });
     expect(lines.map((l) => l.file)).toEqual(paths);
     const worst = { root: 0, vowel: 0, consonant: 0 };
     for (const line of lines) {
@@ -145,7 +163,8 @@ describe('runs.export', () => {
     for (const id of ids) {
       const img = await client.call('images.get', { id });
       const d = await decodeImage(readFileSync(img.source));
-      for (const size of [32, 64, 137]) expect(script.preprocess(d.gray, d.width, d.height, size)).toEqual(preprocess(d.gray, d.width, d.height, size));
+      for (const size of [32, 64, 137])
+        expect(script.preprocess(d.gray, d.width, d.height, size)).toEqual(preprocess(d.gray, d.width, d.height, size));
     }
   });
 });

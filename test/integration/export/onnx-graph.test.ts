@@ -16,7 +16,7 @@ import { tempDir } from '../../helpers.js';
 
 async function saveRandomized(model: tf.LayersModel, dir: string, seed: number) {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   model.setWeights(
     model.weights.map((w) => {
       const n = w.shape.reduce((a, b) => a! * b!, 1)!;
@@ -26,7 +26,7 @@ async function saveRandomized(model: tf.LayersModel, dir: string, seed: number) 
       const values = Float32Array.from({ length: n }, () =>
         positive ? 0.5 + rand() : (rand() - 0.5) * (w.shape.length > 1 ? 2 * Math.sqrt(3 / fanIn) : 0.4),
       );
-      return tf.tensor(values, w.shape);
+      return tf.tensor(values, w.shape as number[]);
     }),
   );
   mkdirSync(dir, { recursive: true });
@@ -35,7 +35,10 @@ async function saveRandomized(model: tf.LayersModel, dir: string, seed: number) 
       writeFileSync(join(dir, 'weights.bin'), Buffer.from(art.weightData as ArrayBuffer));
       writeFileSync(
         join(dir, 'model.json'),
-        JSON.stringify({ modelTopology: art.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }] }),
+        JSON.stringify({
+          modelTopology: art.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
+        }),
       );
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(art) };
     }),

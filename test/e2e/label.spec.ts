@@ -230,3 +230,19 @@ test('two annotators in two windows: last write wins and the history keeps both'
   ]);
   for (const w of windows) await w.context().close();
 });
+
+test('a recently labeled image opens again from the side panel, with its label', async ({ page, studio }) => {
+  await page.goto(studio.openUrl);
+  const first = await currentImageId(page);
+  await labelByKeyboard(page, truth.get(first)!);
+  await expect.poll(() => currentImageId(page)).not.toBe(first);
+  const second = await currentImageId(page);
+  const recent = page.getByRole('region', { name: 'Recently labeled' });
+  await expect(recent.getByRole('button')).toHaveCount(1);
+  await recent.getByRole('button', { name: truth.get(first)!.grapheme }).click();
+  await expect.poll(() => currentImageId(page)).toBe(first);
+  await expect(page.getByLabel('Composed grapheme')).toHaveText(truth.get(first)!.grapheme);
+  // Saving it again moves on to where the queue was.
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect.poll(() => currentImageId(page)).toBe(second);
+});

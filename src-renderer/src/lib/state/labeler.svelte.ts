@@ -18,6 +18,7 @@ import { COMPONENT_LABELS } from './taxonomy.svelte';
 /** Errors a retry cannot fix: the input itself is wrong or the image is gone. */
 const FINAL_CODES = new Set(['invalid_input', 'not_found', 'bad_input', 'unknown_call']);
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
+const RECENT = 8;
 
 export const CONFIRM_MARK = 'gs:confirm';
 export const SHOWN_MEASURE = 'gs:confirm-to-shown';
@@ -45,6 +46,8 @@ export class Labeler {
   saveError = $state<string | null>(null);
   retryInMs = $state(0);
   notice = $state<string | null>(null);
+  /** The latest images this session labeled, newest first, to glance back at and reopen. */
+  recent = $state.raw<ImageSummary[]>([]);
   #shownFor: number | null = null;
   #retryNow: (() => void) | null = null;
   #pumping = false;
@@ -69,6 +72,13 @@ export class Labeler {
     this.root = img.root;
     this.vowel = img.vowel;
     this.consonant = img.consonant;
+  }
+
+  /** Opens an earlier image again (from the recent list) to look at or correct it. */
+  revisit(img: ImageSummary): void {
+    if (this.queue.current?.id === img.id) return;
+    this.#shownFor = null;
+    this.queue.showHere(img);
   }
 
   /** Shows the choices of a fresh copy of the current image (another annotator saved it). */
@@ -111,7 +121,9 @@ export class Labeler {
     this.notice = null;
     this.outbox = [...this.outbox, entry];
     stats.moved(img.state, state);
-    this.queue.update({ ...img, state, root: entry.root, vowel: entry.vowel, consonant: entry.consonant });
+    const mine = { ...img, state, root: entry.root, vowel: entry.vowel, consonant: entry.consonant };
+    this.queue.update(mine);
+    this.recent = [mine, ...this.recent.filter((r) => r.id !== img.id)].slice(0, RECENT);
     this.queue.advance();
     void this.#pump();
     return true;

@@ -18,20 +18,22 @@ import type {
 
 export interface LossSeries {
   step: number[];
+  epoch: number[];
   loss: number[];
   /** Exponential moving average (0.9), as the trainer reports it. */
   smoothed: number[];
 }
 
-const emptySeries = (): LossSeries => ({ step: [], loss: [], smoothed: [] });
+const emptySeries = (): LossSeries => ({ step: [], epoch: [], loss: [], smoothed: [] });
 
-function appendPoints(s: LossSeries, points: { step: number; loss: number }[]): void {
+function appendPoints(s: LossSeries, points: { step: number; epoch: number; loss: number }[]): void {
   const last = s.step.length ? s.step[s.step.length - 1]! : 0;
   let sm = s.smoothed.length ? s.smoothed[s.smoothed.length - 1]! : NaN;
   for (const p of points) {
     if (p.step <= last) continue;
     sm = Number.isNaN(sm) ? p.loss : 0.9 * sm + 0.1 * p.loss;
     s.step.push(p.step);
+    s.epoch.push(p.epoch);
     s.loss.push(p.loss);
     s.smoothed.push(sm);
   }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine } from '../dist/main/train/engines.js';
 import { buildModel } from '../dist/main/train/model.js';
-import { trainStep } from '../dist/main/train/trainer.js';
+import { trainStep, trainingForward } from '../dist/main/train/trainer.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -27,6 +27,7 @@ try {
   const model = buildModel({ arch: values.arch, size });
   const optimizer = tf.train.adam(1e-3);
   const variables = model.trainableWeights.map((w) => w.read());
+  const net = trainingForward(model, values.arch);
   const x = tf.randomNormal([batch, size, size, 1]);
   const labels = {
     root: tf.randomUniform([batch], 0, 168, 'int32'),
@@ -34,7 +35,7 @@ try {
     consonant: tf.randomUniform([batch], 0, 7, 'int32'),
   };
   const step = async () => {
-    const loss = trainStep(model, optimizer, variables, x, labels, [1, 1, 1]);
+    const loss = trainStep(net, optimizer, variables, x, labels, [1, 1, 1]);
     const v = (await loss.data())[0];
     loss.dispose();
     if (!Number.isFinite(v)) throw new Error(`loss ${v}`);
@@ -49,6 +50,7 @@ try {
     JSON.stringify({
       engine: engine.name,
       device: engine.device,
+      fusedBatchNorm: net.fused,
       arch: values.arch,
       size,
       batch,

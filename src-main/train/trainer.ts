@@ -10,6 +10,7 @@ import type { TrainConfig } from './config.js';
 import type { Dataset } from './data.js';
 import { evaluateHeads, type Confusion, type EvalMetrics } from './metrics.js';
 import { buildModel } from './model.js';
+import { nativeTrainingForward } from './native-step.js';
 import type { BatchPoint, EngineInfo, EpochResult, FromWorker } from './protocol.js';
 import { rng, shuffle } from './random.js';
 import { learningRate } from './schedule.js';
@@ -59,18 +60,35 @@ export function makeBatch(
   };
 }
 
+/** The forward pass used for training, and what must happen after each optimizer step. */
+export interface TrainingForward {
+  forward(x: tf.Tensor4D): tf.Tensor[];
+  afterStep(): void;
+  /** True when batch norm runs as single native TensorFlow ops (native-step.ts). */
+  fused: boolean;
+}
+
+/** The model's own training forward, or on the native engine the fused-batch-norm one. */
+export function trainingForward(model: tf.LayersModel, arch: TrainConfig['arch']): TrainingForward {
+  if (tf.getBackend() === 'tensorflow') {
+    const { forward, updateMovingStats } = nativeTrainingForward(model, arch);
+    return { forward, afterStep: updateMovingStats, fused: true };
+  }
+  return { forward: (x) => model.apply(x, { training: true }) as tf.Tensor[], afterStep: () => {}, fused: false };
+}
+
 /** One optimizer step on a batch: the summed, weighted cross-entropy of the three heads. Returns the loss. */
 export function trainStep(
-  model: tf.LayersModel,
+  net: TrainingForward,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   x: tf.Tensor4D,
   labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D>,
   lossWeights: readonly [number, number, number],
 ): tf.Scalar {
-  return optimizer.minimize(
+  const loss = optimizer.minimize(
     () => {
-      const logits = model.apply(x, { training: true }) as tf.Tensor[];
+      const logits = net.forward(x);
       const terms = COMPONENTS.map((c, i) =>
         tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!), lossWeights[i]!),
       );
@@ -79,6 +97,8 @@ export function trainStep(
     true,
     variables,
   )!;
+  net.afterStep();
+  return loss;
 }
 
 /** Softmax probabilities of every image of a dataset, batched. */
@@ -132,6 +152,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
   const optimizer = tf.train.adam(config.lr);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const net = trainingForward(model, config.arch);
   if (resume)
     await loadOptimizerState(
       job.checkpointDir,
@@ -186,7 +207,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const rows = order.slice(b * config.batch, (b + 1) * config.batch);
         const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
-        const lossT = trainStep(model, optimizer, variables, x, labels, config.lossWeights);
+        const lossT = trainStep(net, optimizer, variables, x, labels, config.lossWeights);
         const loss = (await lossT.data())[0]!;
         tf.dispose([x, lossT, ...Object.values(labels)]);
         if (!Number.isFinite(loss)) {

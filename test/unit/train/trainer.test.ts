@@ -7,7 +7,7 @@ import { loadModel, loadOptimizerState, readState, saveCheckpoint } from '../../
 import type { Dataset } from '../../../src-main/train/data.js';
 import { buildModel } from '../../../src-main/train/model.js';
 import type { FromWorker } from '../../../src-main/train/protocol.js';
-import { makeBatch, runTraining, trainStep } from '../../../src-main/train/trainer.js';
+import { makeBatch, runTraining, trainingForward, trainStep } from '../../../src-main/train/trainer.js';
 import { tempDir } from '../../helpers.js';
 
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe('checkpoints', () => {
     const optimizer = tf.train.adam(1e-3);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { x, labels } = makeBatch(dataset(2, 32), [0, 1], { mean: 0.5, std: 0.3 }, null);
-    tf.dispose(trainStep(model, optimizer, variables, x, labels, [1, 1, 1]));
+    tf.dispose(trainStep(trainingForward(model, 'resnet18'), optimizer, variables, x, labels, [1, 1, 1]));
     const state = {
       config: tiny,
       epoch: 1,

@@ -1,0 +1,148 @@
+/**
+ * A faster training forward pass for the native engine. tfjs-layers trains
+ * BatchNormalization with ~10 separate elementwise ops forward (moments,
+ * normalize) and ~20 backward (autodiff of each), every one a full pass over
+ * the activations; with 36 BN layers that is most of a ResNet-34 step on CPU.
+ * Here each BN is one TensorFlow FusedBatchNormV3 op forward and one
+ * FusedBatchNormGradV3 backward, called through the tfjs-node backend. The
+ * model's own variables are used, so the LayersModel stays the saved and
+ * exported artifact and its inference path is unchanged.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { STAGES } from './model.js';
+import type { Arch } from './config.js';
+
+interface NativeBackend {
+  binding: {
+    TF_ATTR_TYPE: number;
+    TF_ATTR_FLOAT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_FLOAT: number;
+  };
+  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], n: number): tf.Tensor[];
+}
+
+const EPSILON = 1e-5; // the model's BatchNormalization epsilon (model.ts)
+
+function attrs(b: NativeBackend) {
+  const { binding: n } = b;
+  return [
+    { name: 'T', type: n.TF_ATTR_TYPE, value: n.TF_FLOAT },
+    { name: 'U', type: n.TF_ATTR_TYPE, value: n.TF_FLOAT },
+    { name: 'epsilon', type: n.TF_ATTR_FLOAT, value: EPSILON },
+    { name: 'data_format', type: n.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: n.TF_ATTR_BOOL, value: true },
+  ];
+}
+
+export interface BatchStats {
+  movingMean: tf.Variable;
+  movingVariance: tf.Variable;
+  momentum: number;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+/** Training-mode batch norm in one native op; records the batch statistics for the moving averages. */
+function fusedBatchNorm(
+  b: NativeBackend,
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  stats: (m: tf.Tensor, v: tf.Tensor) => void,
+) {
+  const f = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, o: tf.Tensor, save: tf.GradSaveFunc) => {
+    const empty = tf.tensor1d([], 'float32');
+    const [y, mean, variance, r1, r2, r3] = b.executeMultipleOutputs(
+      'FusedBatchNormV3',
+      attrs(b),
+      [xx, g, o, empty, empty],
+      6,
+    );
+    stats(tf.keep(mean!), tf.keep(variance!));
+    save([xx, g, r1!, r2!, r3!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, s1, s2, s3] = saved;
+        const [dx, dg, dbeta] = b.executeMultipleOutputs(
+          'FusedBatchNormGradV3',
+          attrs(b),
+          [dy, sx!, sg!, s1!, s2!, s3!],
+          5,
+        );
+        return [dx!, dg!, dbeta!];
+      },
+    };
+  }) as never);
+  return f(x, gamma, beta) as tf.Tensor4D;
+}
+
+/** The layer's variable whose name ends in `/suffix` (kernel, bias, gamma, beta, moving_mean, ...). */
+function weight(model: tf.LayersModel, layer: string, suffix: string): tf.Variable {
+  const w = model.getLayer(layer).weights.find((v) => v.originalName.endsWith(`/${suffix}`));
+  if (!w) throw new Error(`layer ${layer} has no ${suffix}`);
+  return w.read() as tf.Variable;
+}
+
+/**
+ * Returns a training forward pass (image batch -> three logits) over the
+ * model's variables, plus `updateMovingStats` to call after the optimizer step.
+ * Only for the 'tensorflow' backend.
+ */
+export function nativeTrainingForward(model: tf.LayersModel, arch: Arch) {
+  const backend = tf.backend() as unknown as NativeBackend;
+  if (tf.getBackend() !== 'tensorflow' || typeof backend.executeMultipleOutputs !== 'function')
+    throw new Error('the native training path needs the tensorflow backend');
+  const pending: BatchStats[] = [];
+  const has = (name: string) => model.layers.some((l) => l.name === name);
+  const momentum = (name: string) => (model.getLayer(name).getConfig().momentum as number) ?? 0.9;
+
+  const convBn = (x: tf.Tensor4D, name: string) => {
+    const conv = model.getLayer(`${name}_conv`).getConfig() as { strides: number[] };
+    const y = tf.conv2d(x, weight(model, `${name}_conv`, 'kernel') as tf.Tensor4D, conv.strides[0]!, 'same');
+    const bn = `${name}_bn`;
+    return fusedBatchNorm(backend, y, weight(model, bn, 'gamma'), weight(model, bn, 'beta'), (mean, variance) =>
+      pending.push({
+        movingMean: weight(model, bn, 'moving_mean'),
+        movingVariance: weight(model, bn, 'moving_variance'),
+        momentum: momentum(bn),
+        mean,
+        variance,
+      }),
+    );
+  };
+
+  const forward = (x: tf.Tensor4D): tf.Tensor[] => {
+    let h = tf.maxPool(tf.relu(convBn(x, 'stem')), 3, 2, 'same');
+    STAGES[arch].forEach((blocks, stage) => {
+      for (let b = 0; b < blocks; b++) {
+        const name = `s${stage + 1}b${b + 1}`;
+        const y = convBn(tf.relu(convBn(h, `${name}_a`)), `${name}_b`);
+        const shortcut = has(`${name}_down_conv`) ? convBn(h, `${name}_down`) : h;
+        h = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+      }
+    });
+    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+    return ['root', 'vowel', 'consonant'].map((head) =>
+      tf.add(
+        tf.matMul(pooled, weight(model, `${head}_logits`, 'kernel') as tf.Tensor2D),
+        weight(model, `${head}_logits`, 'bias'),
+      ),
+    );
+  };
+
+  /** moving = moving * momentum + batch * (1 - momentum), as tfjs-layers and PyTorch do. */
+  const updateMovingStats = () => {
+    tf.tidy(() => {
+      for (const s of pending) {
+        s.movingMean.assign(tf.add(tf.mul(s.movingMean, s.momentum), tf.mul(s.mean, 1 - s.momentum)));
+        s.movingVariance.assign(tf.add(tf.mul(s.movingVariance, s.momentum), tf.mul(s.variance, 1 - s.momentum)));
+      }
+    });
+    tf.dispose(pending.flatMap((s) => [s.mean, s.variance]));
+    pending.length = 0;
+  };
+  return { forward, updateMovingStats };
+}

@@ -1,5 +1,12 @@
 /** The image filter shared by the queue and the Browse view, and its form in the URL. */
-import { LABEL_STATES, SPLITS, type LabelState, type Split } from '../../../src-main/contract/domain';
+import {
+  COMPONENTS,
+  LABEL_STATES,
+  SPLITS,
+  type Component,
+  type LabelState,
+  type Split,
+} from '../../../src-main/contract/domain';
 
 export interface ImageFilter {
   state?: LabelState;
@@ -8,6 +15,10 @@ export interface ImageFilter {
   consonant?: number;
   annotator?: string;
   split?: Split;
+  /** A trained run's predictions (confusion drill-down, uncertainty order): see runs.score. */
+  run?: number;
+  pred?: { component: Component; cls: number };
+  order?: 'id' | 'uncertainty';
 }
 
 const NUMERIC = ['root', 'vowel', 'consonant'] as const;
@@ -24,6 +35,14 @@ export function filterFromParams(p: URLSearchParams): ImageFilter {
   if (annotator) f.annotator = annotator;
   const split = p.get('split');
   if (split && (SPLITS as readonly string[]).includes(split)) f.split = split as Split;
+  const run = p.get('run');
+  if (run && /^\d+$/.test(run)) {
+    f.run = Number(run);
+    const pred = /^(\w+):(\d+)$/.exec(p.get('pred') ?? '');
+    if (pred && (COMPONENTS as readonly string[]).includes(pred[1]!))
+      f.pred = { component: pred[1] as Component, cls: Number(pred[2]) };
+    if (p.get('order') === 'uncertainty') f.order = 'uncertainty';
+  }
   return f;
 }
 
@@ -35,6 +54,9 @@ export function filterToParams(f: ImageFilter): Record<string, string | number |
     consonant: f.consonant,
     annotator: f.annotator,
     split: f.split,
+    run: f.run,
+    pred: f.pred ? `${f.pred.component}:${f.pred.cls}` : undefined,
+    order: f.order,
   };
 }
 
@@ -50,5 +72,7 @@ export function describeFilter(f: ImageFilter): string {
   if (f.consonant !== undefined) parts.push(`consonant ${f.consonant}`);
   if (f.annotator) parts.push(`by ${f.annotator}`);
   if (f.split) parts.push(`${f.split} split`);
+  if (f.pred) parts.push(`run ${f.run} predicted ${f.pred.component} ${f.pred.cls}`);
+  if (f.order === 'uncertainty') parts.push(`least confident first (run ${f.run})`);
   return parts.length ? parts.join(', ') : 'all images';
 }

@@ -8,6 +8,7 @@ export const SHORTCUTS: { keys: string[]; what: string; where: string }[] = [
   { keys: ['Delete'], what: 'Mark this image unreadable (with nothing typed)', where: 'Label' },
   { keys: ['Ctrl+Z'], what: 'Undo the last label (across images, also after a reload)', where: 'Label' },
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], what: 'Redo', where: 'Label' },
+  { keys: ['Alt+A'], what: "Accept the trained model's suggestion (all three components) and save", where: 'Label' },
   { keys: ['Alt+I'], what: 'Invert the image', where: 'Label' },
   { keys: ['Alt+C'], what: 'High contrast', where: 'Label' },
   { keys: ['Alt+=', 'Alt+-', 'Alt+0'], what: 'Zoom in / out / fit', where: 'Label' },

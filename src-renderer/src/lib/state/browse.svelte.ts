@@ -26,11 +26,14 @@ export class Browse {
   // Bookkeeping only, never rendered.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #pending = new Set<number>();
+  /** Bumped when the id list is asked for again: older answers are dropped. */
+  #idsGeneration = 0;
+  /** Bumped when cached summaries go stale: blocks fetched before are dropped. */
   #generation = 0;
 
   async load(filter: ImageFilter, force = false): Promise<void> {
     if (!force && sameFilter(filter, this.filter) && this.ids.length > 0) return;
-    const generation = ++this.#generation;
+    const generation = ++this.#idsGeneration;
     if (!sameFilter(filter, this.filter)) {
       this.selected.clear();
       this.anchor = null;
@@ -39,15 +42,14 @@ export class Browse {
     this.loading = true;
     try {
       const { ids } = await api.call('images.ids', { ...filter });
-      if (generation !== this.#generation) return;
-      this.#blocks.clear();
-      this.#pending.clear();
+      if (generation !== this.#idsGeneration) return;
+      this.invalidate();
       this.ids = ids;
       this.error = null;
     } catch (e) {
-      if (generation === this.#generation) this.error = (e as Error).message;
+      if (generation === this.#idsGeneration) this.error = (e as Error).message;
     } finally {
-      if (generation === this.#generation) this.loading = false;
+      if (generation === this.#idsGeneration) this.loading = false;
     }
   }
 

@@ -39,7 +39,9 @@ class Notifications {
         `#/train?run=${e.runId}`,
       );
     });
-    api.on('training.failed', (e) => this.push('error', `Run #${e.runId} failed: ${e.error}`, `#/train?run=${e.runId}`));
+    api.on('training.failed', (e) =>
+      this.push('error', `Run #${e.runId} failed: ${e.error}`, `#/train?run=${e.runId}`),
+    );
   }
 }
 

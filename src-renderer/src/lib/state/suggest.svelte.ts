@@ -1,0 +1,47 @@
+/**
+ * Which trained run suggests labels in the Label view (chosen on the Runs
+ * page, remembered), and a small cache of its suggestions per image.
+ */
+import { api } from '../api/client';
+import type { Prediction } from '../../../../src-main/contract/training';
+
+const KEY = 'grapheme-studio.suggest-run';
+const KEEP = 200;
+
+function stored(): number | null {
+  const v = localStorage.getItem(KEY);
+  return v && /^\d+$/.test(v) ? Number(v) : null;
+}
+
+class SuggestRun {
+  id = $state<number | null>(stored());
+  #cache = new Map<string, Promise<Prediction | null>>();
+
+  set(id: number | null): void {
+    this.id = id;
+    if (id === null) localStorage.removeItem(KEY);
+    else localStorage.setItem(KEY, String(id));
+  }
+
+  /** Suggestions for images, fetched together; each image's promise is cached. */
+  fetch(runId: number, imageIds: number[]): Promise<Prediction | null>[] {
+    const missing = imageIds.filter((id) => !this.#cache.has(`${runId}:${id}`));
+    if (missing.length) {
+      const all = api.call('runs.suggest', { runId, imageIds: missing, k: 3 });
+      for (const id of missing) {
+        const one = all.then(
+          (r) => r.predictions.find((p) => p.imageId === id) ?? null,
+          (e: Error) => {
+            this.#cache.delete(`${runId}:${id}`);
+            throw e;
+          },
+        );
+        this.#cache.set(`${runId}:${id}`, one);
+      }
+      while (this.#cache.size > KEEP) this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    return imageIds.map((id) => this.#cache.get(`${runId}:${id}`)!);
+  }
+}
+
+export const suggestRun = new SuggestRun();

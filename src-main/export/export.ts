@@ -28,7 +28,7 @@ import {
   type ModelCard,
 } from './model-card.js';
 import { encodeModel } from './onnx-proto.js';
-import { PREDICT_MJS } from './predict-script.js';
+import { PREDICT_MJS, PREDICT_PY } from './predict-script.js';
 import { convertLayersModel } from './to-onnx.js';
 
 export interface ExportOptions {
@@ -55,13 +55,17 @@ function checkTarget(out: string): void {
 function readCheckpoint(project: Project, runId: number) {
   const run = new RunStore(project.db).get(runId);
   if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
-  const dir = run.checkpoint ? checkpointPath(run.checkpoint) : null;
-  if (!dir) throw new AppError('conflict', `run ${runId} has no checkpoint to export (no epoch has finished)`);
-  try {
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
-    return { run, state, model: readLayersModel(dir) };
-  } catch (err) {
-    throw new AppError('bad_input', `run ${runId}'s checkpoint in ${dir} is unreadable: ${(err as Error).message}`);
+  // A run still training may replace its checkpoint between two reads: a torn read is retried once.
+  for (let attempt = 1; ; attempt++) {
+    const dir = run.checkpoint ? checkpointPath(run.checkpoint) : null;
+    if (!dir) throw new AppError('conflict', `run ${runId} has no checkpoint to export (no epoch has finished)`);
+    try {
+      const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
+      return { run, state, model: readLayersModel(dir) };
+    } catch (err) {
+      if (attempt < 2 && run.status === 'running') continue;
+      throw new AppError('bad_input', `run ${runId}'s checkpoint in ${dir} is unreadable: ${(err as Error).message}`);
+    }
   }
 }
 
@@ -177,6 +181,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
       }),
     );
     files.set('predict.mjs', Buffer.from(PREDICT_MJS));
+    files.set('predict.py', Buffer.from(PREDICT_PY));
   }
   files.set('labels.json', json(labelMap(project.taxonomy)));
   for (const [path, data] of files) card.files[path] = { bytes: data.length, sha256: sha256(data) };

@@ -24,7 +24,7 @@ export const PREPROCESSING = {
     'Invert: v = 255 - gray, so ink is bright and paper is 0.',
     'Ink box: the smallest rectangle holding every pixel with gray < 255 - inkThreshold (i.e. v > inkThreshold); a blank image keeps the whole frame.',
     'Square window: side = max(box width, box height) * (1 + 2 * margin), centred on the box centre (fractional coordinates); pixels outside the image count as paper (v = 0).',
-    'Area resample to size x size: scale = side / size; taps = clamp(ceil(scale), 1, 4); output pixel (ox, oy) averages the taps x taps source samples at floor(left + o * scale + (t + 0.5) * scale / taps) per axis, samples outside the image adding 0 but still counting in the divisor (taps * taps); rounded half up to uint8.',
+    'Area resample to size x size: scale = side / size; taps = clamp(ceil(scale), 1, 4); output pixel (ox, oy) averages the taps x taps source samples at floor(left + o * scale + (t + 0.5) * scale / taps) per axis, samples outside the image adding 0; the sum is multiplied by 1 / (taps * taps) (a double) and rounded half up to uint8.',
     "Scale: x = (v / 255 - mean) / std with the mean and std below (the training pixels' statistics).",
   ],
 } as const;
@@ -161,6 +161,9 @@ ${input.preprocessing.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}
 \`\`\`sh
 npm install onnxruntime-node sharp
 node predict.mjs image.png [more.png ...]
+# or
+pip install numpy pillow onnxruntime
+python predict.py image.png [more.png ...]
 \`\`\`
 Load the TF.js model with \`tf.loadLayersModel('file://.../tfjs/model.json')\` (or over HTTP in a browser).
 \`grapheme-studio import-model --db PROJECT.sqlite --dir THIS_FOLDER\` brings it back into any project.

@@ -138,6 +138,7 @@ describe('runs.export refuses', () => {
       'model-card.md',
       'model.onnx',
       'predict.mjs',
+      'predict.py',
     ]);
     expect(readdirSync(parent).sort()).toEqual(['empty', 'onnx']);
   });

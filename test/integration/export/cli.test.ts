@@ -38,6 +38,7 @@ describe('grapheme-studio export / import-model', () => {
       'model-card.md',
       'model.onnx',
       'predict.mjs',
+      'predict.py',
       'tfjs/model.json',
       'tfjs/weights.bin',
     ]);

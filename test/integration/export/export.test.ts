@@ -80,6 +80,7 @@ describe('runs.export', () => {
       'model-card.md',
       'model.onnx',
       'predict.mjs',
+      'predict.py',
       'tfjs',
       'tfjs/model.json',
       'tfjs/weights.bin',
@@ -122,17 +123,15 @@ describe('runs.export', () => {
     }
   });
 
-  it('model.onnx, run by predict.mjs on the image files, matches the app within 1e-4', async () => {
+  /** Runs an export's example script on real image files; the largest probability difference from the app per head. */
+  async function scriptVsApp(command: string[], what: string) {
     const ids = (await client.call('images.ids', {})).ids.filter(SAMPLE);
     const app = await appProbs(client, runId, ids);
     const paths = [...app.keys()];
-    // predict.mjs resolves onnxruntime-node and sharp from its folder, as it would where a user installed them.
-    symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
-    const r = spawnSync(process.execPath, [join(out, 'predict.mjs'), '--json', '--probs', ...paths], {
+    const r = spawnSync(command[0]!, [...command.slice(1), '--json', '--probs', ...paths], {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    rmSync(join(out, 'node_modules'));
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout
       .trim()
@@ -148,12 +147,34 @@ describe('runs.export', () => {
           worst[c] = Math.max(worst[c], Math.abs(line.probs[c][i]! - want[c][i]!));
       }
     }
-    console.log(`ONNX (predict.mjs) vs app on ${lines.length} real images, max |dp|:`, worst);
-    for (const c of COMPONENTS) expect(worst[c]).toBeLessThan(1e-4);
+    console.log(`ONNX (${what}) vs app on ${lines.length} real images, max |dp|:`, worst);
     // The probabilities carry information (a constant output would not differ from image to image).
     const first = lines[0]!.probs.root;
     expect(lines.some((l) => l.probs.root.some((p, i) => Math.abs(p - first[i]!) > 1e-3))).toBe(true);
+    return worst;
+  }
+
+  it('model.onnx, run by predict.mjs on the image files, matches the app within 1e-4', async () => {
+    // predict.mjs resolves onnxruntime-node and sharp from its folder, as it would where a user installed them.
+    symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
+    try {
+      const worst = await scriptVsApp([process.execPath, join(out, 'predict.mjs')], 'predict.mjs');
+      for (const c of COMPONENTS) expect(worst[c]).toBeLessThan(1e-4);
+    } finally {
+      rmSync(join(out, 'node_modules'));
+    }
   });
+
+  // predict.py needs numpy, Pillow and onnxruntime: GRAPHEME_PYTHON names a Python that has them.
+  const python = process.env.GRAPHEME_PYTHON ?? 'python3';
+  const pythonReady = spawnSync(python, ['-c', 'import numpy, PIL, onnxruntime'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!pythonReady)(
+    'model.onnx, run by predict.py (numpy, Pillow, onnxruntime), matches within 1e-4',
+    async () => {
+      const worst = await scriptVsApp([python, join(out, 'predict.py')], 'predict.py');
+      for (const c of COMPONENTS) expect(worst[c]).toBeLessThan(1e-4);
+    },
+  );
 
   it("predict.mjs's preprocessing, written from the card's numbers, gives the app's pixels exactly", async () => {
     const script = (await import(pathToFileURL(join(out, 'predict.mjs')).href)) as {

@@ -4,7 +4,8 @@
  * normalize) and ~20 backward (autodiff of each), every one a full pass over
  * the activations; with 36 BN layers that is most of a ResNet-34 step on CPU.
  * Here each BN is one TensorFlow FusedBatchNormV3 op forward and one
- * FusedBatchNormGradV3 backward, called through the tfjs-node backend. The
+ * FusedBatchNormGradV3 backward, called through the tfjs-node backend (and
+ * ReLU's gradient is TensorFlow's ReluGrad). The
  * model's own variables are used, so the LayersModel stays the saved and
  * exported artifact and its inference path is unchanged.
  */
@@ -79,6 +80,25 @@ function fusedBatchNorm(
   return f(x, gamma, beta) as tf.Tensor4D;
 }
 
+/** ReLU whose gradient is TensorFlow's ReluGrad (one pass) instead of tfjs' step + multiply (three ops). */
+function relu(b: NativeBackend, x: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = tf.relu(xx);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        b.executeMultipleOutputs(
+          'ReluGrad',
+          [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }],
+          [dy, saved[0]!],
+          1,
+        )[0]!,
+    };
+  }) as never);
+  return f(x) as tf.Tensor4D;
+}
+
 /** The layer's variable whose name ends in `/suffix` (kernel, bias, gamma, beta, moving_mean, ...). */
 function weight(model: tf.LayersModel, layer: string, suffix: string): tf.Variable {
   const w = model.getLayer(layer).weights.find((v) => v.originalName.endsWith(`/${suffix}`));
@@ -115,13 +135,13 @@ export function nativeTrainingForward(model: tf.LayersModel, arch: Arch) {
   };
 
   const forward = (x: tf.Tensor4D): tf.Tensor[] => {
-    let h = tf.maxPool(tf.relu(convBn(x, 'stem')), 3, 2, 'same');
+    let h = tf.maxPool(relu(backend, convBn(x, 'stem')), 3, 2, 'same');
     STAGES[arch].forEach((blocks, stage) => {
       for (let b = 0; b < blocks; b++) {
         const name = `s${stage + 1}b${b + 1}`;
-        const y = convBn(tf.relu(convBn(h, `${name}_a`)), `${name}_b`);
+        const y = convBn(relu(backend, convBn(h, `${name}_a`)), `${name}_b`);
         const shortcut = has(`${name}_down_conv`) ? convBn(h, `${name}_down`) : h;
-        h = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+        h = relu(backend, tf.add(y, shortcut) as tf.Tensor4D);
       }
     });
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;

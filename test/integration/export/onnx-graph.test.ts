@@ -45,47 +45,93 @@ async function saveRandomized(model: tf.LayersModel, dir: string, seed: number) 
   );
 }
 
-async function maxDiff(config: ModelConfig, batch: number) {
-  const model = buildModel(config);
+/**
+ * Largest probability difference between TensorFlow.js and onnxruntime on the
+ * same input; `logits[i]` says whether output i still needs a softmax in tfjs.
+ */
+async function maxDiff(model: tf.LayersModel, names: string[], logits: boolean[], batch: number) {
   const dir = tempDir('gs-onnx-');
   await saveRandomized(model, dir, 7);
-  const graph = convertLayersModel(readLayersModel(dir), { outputNames: ['root', 'vowel', 'consonant'] });
+  const graph = convertLayersModel(readLayersModel(dir), { outputNames: names });
   const bytes = encodeModel({ graphName: 'g', producerVersion: 't', docString: '', metadata: { a: 'b' }, ...graph });
   const session = await ort.InferenceSession.create(bytes);
   expect(session.inputNames).toEqual(['image']);
-  expect(session.outputNames).toEqual(['root', 'vowel', 'consonant']);
+  expect(session.outputNames).toEqual(names);
 
-  const n = config.size * config.size;
-  const x = Float32Array.from({ length: batch * n }, (_, i) => Math.sin(i * 0.37) * 1.5);
+  const [h, w, c] = model.inputs[0]!.shape.slice(1) as number[];
+  const nhwc = Float32Array.from({ length: batch * h! * w! * c! }, (_, i) => Math.sin(i * 0.37) * 1.5);
+  // onnxruntime gets the same batch in NCHW.
+  const nchw = new Float32Array(nhwc.length);
+  for (let n = 0; n < batch; n++)
+    for (let y = 0; y < h!; y++)
+      for (let x = 0; x < w!; x++)
+        for (let k = 0; k < c!; k++) nchw[((n * c! + k) * h! + y) * w! + x] = nhwc[((n * h! + y) * w! + x) * c! + k]!;
   const expected = tf.tidy(() =>
-    (model.predict(tf.tensor4d(x, [batch, config.size, config.size, 1])) as tf.Tensor[]).map((t) => tf.softmax(t)),
+    (model.predict(tf.tensor4d(nhwc, [batch, h!, w!, c!])) as tf.Tensor[]).map((t, i) =>
+      logits[i] ? tf.softmax(t) : t,
+    ),
   );
-  // One channel: NCHW and NHWC hold the same bytes.
-  const got = await session.run({ image: new ort.Tensor('float32', x, [batch, 1, config.size, config.size]) });
+  const got = await session.run({ image: new ort.Tensor('float32', nchw, [batch, c!, h!, w!]) });
   let worst = 0;
-  const heads = ['root', 'vowel', 'consonant'] as const;
-  for (const [i, head] of heads.entries()) {
+  for (const [i, head] of names.entries()) {
     const want = (await expected[i]!.data()) as Float32Array;
     const have = got[head]!.data as Float32Array;
     expect(have.length).toBe(want.length);
     for (let j = 0; j < want.length; j++) worst = Math.max(worst, Math.abs(want[j]! - have[j]!));
+    // Not a flat output: the comparison would have little to catch.
+    expect(Math.max(...want)).toBeGreaterThan(1.5 / (want.length / batch));
   }
-  // The probabilities must say something: a broken graph that outputs near-uniform values would match poorly anyway,
-  // but check the model is not trivially flat so the comparison has teeth.
-  const root = (await expected[0]!.data()) as Float32Array;
-  expect(Math.max(...root)).toBeGreaterThan(2 / 168);
   tf.dispose([...expected]);
   model.dispose();
   await session.release();
   return worst;
 }
 
+const factory = (config: ModelConfig) =>
+  maxDiff(buildModel(config), ['root', 'vowel', 'consonant'], [true, true, true], 3);
+
+/** Layers the factory does not use, in a graph of odd shapes and three channels. */
+function zoo(): tf.LayersModel {
+  const L = tf.layers;
+  const S = (t: unknown) => t as tf.SymbolicTensor;
+  const input = tf.input({ shape: [13, 11, 3], name: 'image' });
+  const a = S(
+    L.conv2d({
+      filters: 5,
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      padding: 'same',
+      activation: 'relu',
+      name: 'c1',
+    }).apply(input),
+  );
+  const bn = S(L.batchNormalization({ name: 'bn1', epsilon: 1e-3 }).apply(a));
+  const c2 = S(L.conv2d({ filters: 4, kernelSize: 1, padding: 'valid', name: 'c2' }).apply(bn));
+  const cat = S(L.concatenate({ name: 'cat' }).apply([bn, c2]));
+  const r = S(L.reLU({ name: 'r' }).apply(cat));
+  const c3 = S(
+    L.conv2d({ filters: 9, kernelSize: 3, dilationRate: 2, padding: 'same', useBias: false, name: 'c3' }).apply(r),
+  );
+  const sum = S(L.add({ name: 'sum' }).apply([r, c3]));
+  const ap = S(L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'ap' }).apply(sum));
+  const mp = S(L.maxPooling2d({ poolSize: 2, strides: 1, padding: 'valid', name: 'mp' }).apply(ap));
+  const f = S(L.flatten({ name: 'fl' }).apply(S(L.dropout({ rate: 0.5, name: 'do' }).apply(mp))));
+  const h1 = S(L.dense({ units: 6, activation: 'softmax', name: 'h1' }).apply(f));
+  const g = S(L.globalMaxPooling2d({ name: 'gmp' }).apply(sum));
+  const h2 = S(L.dense({ units: 4, useBias: false, name: 'h2' }).apply(g));
+  return tf.model({ inputs: input, outputs: [h1, h2] });
+}
+
 describe('TF.js layers -> ONNX', () => {
   it('matches TensorFlow.js on a ResNet-34 at an odd input size (asymmetric SAME pads)', async () => {
-    expect(await maxDiff({ arch: 'resnet34', size: 45, baseWidth: 4 }, 3)).toBeLessThan(1e-5);
+    expect(await factory({ arch: 'resnet34', size: 45, baseWidth: 4 })).toBeLessThan(1e-5);
   });
 
   it('matches on a ResNet-18 with other class counts and width', async () => {
-    expect(await maxDiff({ arch: 'resnet18', size: 64, baseWidth: 6, classes: [20, 5, 3] }, 2)).toBeLessThan(1e-5);
+    expect(await factory({ arch: 'resnet18', size: 64, baseWidth: 6, classes: [20, 5, 3] })).toBeLessThan(1e-5);
+  });
+
+  it('matches on other layers: conv with bias and activation, lone batch norm, concat, dilation, pooling, flatten, dropout', async () => {
+    expect(await maxDiff(zoo(), ['a', 'b'], [false, true], 2)).toBeLessThan(1e-5);
   });
 });

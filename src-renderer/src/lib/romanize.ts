@@ -4,9 +4,12 @@
  * Pure functions: the pickers index every class once with `searchKeys` and
  * rank matches with `matchScore`.
  */
-import type { Component, TaxonomyClass } from '../../../src-main/contract/domain';
+import type { Component, TaxonomyClass } from '../../../src-main/contract/domain.js';
 
-/** Consonants without their inherent vowel; alternatives after the first. */
+/**
+ * Consonants without their inherent vowel; alternatives after the first. Retroflex
+ * letters double theirs (tt, dd, nn) so that "nda" finds ন্দ before ণ্ড.
+ */
 const CONSONANTS: Record<string, string[]> = {
   ক: ['k'],
   খ: ['kh'],
@@ -18,11 +21,11 @@ const CONSONANTS: Record<string, string[]> = {
   জ: ['j'],
   ঝ: ['jh'],
   ঞ: ['ny', 'n'],
-  ট: ['t', 'tt'],
-  ঠ: ['th', 'tth'],
-  ড: ['d', 'dd'],
-  ঢ: ['dh', 'ddh'],
-  ণ: ['n', 'nn'],
+  ট: ['tt', 't'],
+  ঠ: ['tth', 'th'],
+  ড: ['dd', 'd'],
+  ঢ: ['ddh', 'dh'],
+  ণ: ['nn', 'n'],
   ত: ['t'],
   থ: ['th'],
   দ: ['d'],
@@ -37,12 +40,12 @@ const CONSONANTS: Record<string, string[]> = {
   র: ['r'],
   ল: ['l'],
   শ: ['sh', 's'],
-  ষ: ['sh', 'ss'],
+  ষ: ['ss', 'sh'],
   স: ['s'],
   হ: ['h'],
-  ড়: ['r', 'rr'],
-  ঢ়: ['rh'],
-  য়: ['y'],
+  '\u09dc': ['r', 'rr'],
+  '\u09dd': ['rh'],
+  '\u09df': ['y'],
 };
 
 /** Stand-alone letters and signs that are roots on their own. */
@@ -90,13 +93,19 @@ const CONSONANT_NAMES: string[][] = [
 ];
 
 const VIRAMA = '্';
+const NUKTA_FORMS: Record<string, string> = {
+  '\u09a1\u09bc': '\u09dc',
+  '\u09a2\u09bc': '\u09dd',
+  '\u09af\u09bc': '\u09df',
+};
 
 /** Romanizations of a root glyph: conjuncts join their consonants ("ksha"), the last keeps its "a". */
 export function romanizeRoot(glyph: string): string[] {
   const standalone = STANDALONE[glyph];
   if (standalone) return standalone;
-  const letters = [...glyph].filter((ch) => ch !== VIRAMA);
-  // ড়, ঢ়, য় may arrive decomposed (letter + nukta); the taxonomy is NFC so they are single code points.
+  // NFC keeps ড়, ঢ়, য় decomposed (letter + nukta, a composition exclusion): fold them into one letter.
+  const folded = glyph.normalize('NFC').replace(/[\u09a1\u09a2\u09af]\u09bc/g, (m) => NUKTA_FORMS[m] ?? m);
+  const letters = [...folded].filter((ch) => ch !== VIRAMA);
   const choices = letters.map((ch) => CONSONANTS[ch] ?? STANDALONE[ch] ?? []);
   if (choices.some((c) => c.length === 0)) return [];
   let out = [''];

@@ -115,6 +115,8 @@ export interface RunSummary {
   resumes?: number;
   /** Set on a run created by importing an exported model folder. */
   imported?: ImportedFrom;
+  /** Where the run's model was exported, latest last. */
+  exports?: { out: string; format: ExportFormat; at: number }[];
 }
 
 export interface RunRecord {

@@ -211,6 +211,9 @@ export function exportRun(project: Project, runId: number, opts: ExportOptions, 
       throw new AppError('conflict', `${out} is not empty: export into a new or empty folder`);
     throw new AppError('bad_input', `cannot write the export beside ${out}: ${e.code ?? ''} ${e.message}`.trim());
   }
+  const runs = new RunStore(project.db);
+  const previous = runs.get(runId)?.summary.exports ?? [];
+  runs.patchSummary(runId, { exports: [...previous, { out, format: opts.format, at: now }].slice(-20) });
   return {
     runId,
     format: opts.format,

@@ -66,6 +66,8 @@ describe('runs.export refuses', () => {
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
     // No temporary folder left beside it.
     expect(readdirSync(join(out, '..'))).toEqual(['busy']);
+    // Only the good export of beforeAll is on record.
+    expect((await client.call('runs.get', { runId })).summary.exports?.map((e) => e.out)).toEqual([good]);
   });
 
   it('a target that is a file, or whose parent folder does not exist', async () => {

@@ -95,6 +95,7 @@ describe('runs.export', () => {
     expect(card.input.normalization).toEqual(state.normalization);
     expect(card.data.train + card.data.val).toBe(405);
     expect(card.metrics.exported).toEqual({ epoch: 1, val: detail.epochs[0]!.val });
+    expect(detail.summary.exports).toEqual([{ out, format: 'all', at: Date.parse(card.exportedAt) }]);
     // The checkpoint's weights, byte for byte.
     expect(readFileSync(join(out, 'tfjs/weights.bin'))).toEqual(
       readFileSync(join(service.training.checkpointDir(runId), 'weights.bin')),

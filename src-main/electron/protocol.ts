@@ -1,4 +1,5 @@
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
+import { contentType } from '../web/mime.js';
 
 /** The privileged scheme the window loads from: standard and secure, so CSP 'self' and fetch work. */
 export const APP_SCHEME = 'app';
@@ -9,18 +10,6 @@ export type AppRequest =
   | { kind: 'file'; path: string; mime: string }
   | { kind: 'image'; id: number }
   | { kind: 'refused'; status: 403 | 404; reason: string };
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
 
 /**
  * Maps an app:// URL to what may be served: a file inside the built
@@ -50,5 +39,5 @@ export function resolveAppUrl(url: string, rendererDir: string): AppRequest {
   const rel = normalize(path).replace(/^([/\\])+/, '') || 'index.html';
   const file = join(root, rel);
   if (file !== root && !file.startsWith(root + sep)) return { kind: 'refused', status: 403, reason: 'outside the app' };
-  return { kind: 'file', path: file, mime: MIME[extname(file)] ?? 'application/octet-stream' };
+  return { kind: 'file', path: file, mime: contentType(file) };
 }

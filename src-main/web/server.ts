@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HTTP } from '../contract/channels.js';
 import { createDispatcher } from '../contract/dispatcher.js';
 import { fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
 import type { Service } from '../service/service.js';
 import { logInternalError } from '../service/log.js';
+import { contentType } from './mime.js';
 import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
 
 export interface ServeOptions {
@@ -39,17 +40,6 @@ const STATUS: Record<ErrorCode, number> = {
   cancelled: 409,
   unavailable: 503,
   internal: 500,
-};
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
 };
 
 function send(
@@ -188,7 +178,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     if (!body) return send(res, 404, 'Not found', 'text/plain');
     const headers: Record<string, string> = { 'content-security-policy': CSP, 'x-frame-options': 'DENY' };
     if (setCookie) headers['set-cookie'] = `${HTTP.tokenCookie}=${token}; Path=/; HttpOnly; SameSite=Strict`;
-    send(res, 200, body, TYPES[extname(file)] ?? 'application/octet-stream', headers);
+    send(res, 200, body, contentType(file), headers);
   }
 
   const server = createServer((req, res) => {

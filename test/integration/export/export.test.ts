@@ -177,6 +177,19 @@ describe('runs.export', () => {
     },
   );
 
+  const onnxReady = spawnSync(python, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!onnxReady)("model.onnx passes the onnx package's checker with full shape inference", () => {
+    const check = [
+      'import onnx, sys',
+      'm = onnx.load(sys.argv[1])',
+      'onnx.checker.check_model(m, full_check=True)',
+      'print(m.ir_version, m.opset_import[0].version)',
+    ].join('\n');
+    const r = spawnSync(python, ['-c', check, join(out, 'model.onnx')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('7 13');
+  });
+
   it("predict.mjs's preprocessing, written from the card's numbers, gives the app's pixels exactly", async () => {
     const script = (await import(pathToFileURL(join(out, 'predict.mjs')).href)) as {
       preprocess: (g: Uint8Array, w: number, h: number, s: number) => Uint8Array;

@@ -23,8 +23,8 @@ export const PREPROCESSING = {
   steps: [
     'Invert: v = 255 - gray, so ink is bright and paper is 0.',
     'Ink box: the smallest rectangle holding every pixel with gray < 255 - inkThreshold (i.e. v > inkThreshold); a blank image keeps the whole frame.',
-    'Square window: side = max(box width, box height) * (1 + 2 * margin), centred on the box centre (fractional coordinates); pixels outside the image count as paper (v = 0).',
-    'Area resample to size x size: scale = side / size; taps = clamp(ceil(scale), 1, 4); output pixel (ox, oy) averages the taps x taps source samples at floor(left + o * scale + (t + 0.5) * scale / taps) per axis, samples outside the image adding 0; the sum is multiplied by 1 / (taps * taps) (a double) and rounded half up to uint8.',
+    'Square window: with the inclusive ink box x0..x1, y0..y1, bw = x1 - x0 + 1 and bh = y1 - y0 + 1: side = max(bw, bh) * (1 + 2 * margin), left = x0 + bw / 2 - side / 2, top = y0 + bh / 2 - side / 2 (fractional, in double precision); pixels outside the image count as paper (v = 0).',
+    'Area resample to size x size: scale = side / size; taps = clamp(ceil(scale), 1, 4); step = scale / taps; output pixel (ox, oy) averages the taps x taps source samples at x = floor(left + ox * scale + (tx + 0.5) * step), y = floor(top + oy * scale + (ty + 0.5) * step), samples outside the image adding 0; the sum is multiplied by 1 / (taps * taps) (a double) and rounded half up to uint8.',
     "Scale: x = (v / 255 - mean) / std with the mean and std below (the training pixels' statistics).",
   ],
 } as const;

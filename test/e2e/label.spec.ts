@@ -246,3 +246,20 @@ test('a recently labeled image opens again from the side panel, with its label',
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect.poll(() => currentImageId(page)).toBe(second);
 });
+
+test('image tools work from the keyboard without leaving the pickers', async ({ page, studio }) => {
+  await page.goto(studio.openUrl);
+  await currentImageId(page);
+  const root = page.getByRole('combobox', { name: 'Grapheme root' });
+  await expect(root).toBeFocused();
+  await page.keyboard.press('Alt+i');
+  await expect(page.getByRole('button', { name: 'Invert' })).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Alt+c');
+  await expect(page.getByRole('button', { name: 'Contrast' })).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Alt+Equal');
+  await expect(page.getByRole('toolbar', { name: 'Image tools' })).toContainText('150%');
+  await page.keyboard.press('Alt+Digit0');
+  await expect(page.getByRole('toolbar', { name: 'Image tools' })).toContainText('100%');
+  await expect(root).toBeFocused();
+  await expect(root).toHaveValue('');
+});

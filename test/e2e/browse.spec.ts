@@ -97,3 +97,52 @@ test('the grid stays small in the DOM however many images there are', async ({ p
   await page.keyboard.press('End');
   await expect(page.locator('.cell[data-id="405"]')).toBeVisible();
 });
+
+test('the grid works from the keyboard: arrows, Space selects, Shift extends, Enter opens', async ({
+  page,
+  studio,
+}) => {
+  await page.goto(studio.openUrl.replace('#/label', '#/browse'));
+  await expect(page.getByTestId('browse-count')).toHaveText('405 images');
+  const grid = page.getByRole('listbox', { name: 'Images' });
+  await grid.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  const selected = page.locator('.cell[aria-selected=true]');
+  await expect(selected).toHaveCount(3);
+  expect(await selected.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).toEqual([3, 4, 5]);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('img', { name: /\(id \d+\)/ })).toBeVisible();
+  await expect(page).toHaveURL(/#\/label\?state=all&at=\d+&pos=\d+/);
+  expect(studio.gestures()).toBe(0);
+});
+
+test('coverage counts labeled examples per class and flags the empty ones', async ({ page, studio }) => {
+  await page.goto(studio.openUrl.replace('#/label', '#/browse'));
+  const cells = page.getByRole('listbox', { name: 'Images' }).getByRole('option');
+  await cells.nth(0).click({ modifiers: ['Control'] });
+  await cells.nth(2).click({ modifiers: ['Shift'] });
+  for (const [component, value] of [
+    ['Grapheme root', '13'],
+    ['Vowel diacritic', '0'],
+    ['Consonant diacritic', '0'],
+  ] as const) {
+    await page.getByLabel('Component to set').selectOption({ label: component });
+    await page.getByLabel('Class to set').selectOption(value);
+    await page.getByRole('button', { name: /^Apply to 3/ }).click();
+    await expect(page.getByRole('status')).toContainText('on 3 of 3 images');
+  }
+  await page.goto(`${studio.origin}/#/coverage`);
+  const roots = page.getByRole('region', { name: 'Grapheme root coverage' });
+  await expect(roots).toContainText('167 empty');
+  await expect(roots).toContainText('1 rare');
+  await expect(roots.getByRole('button', { name: /^ক 13/ })).toContainText('3');
+  // A bar opens Browse on that class.
+  await roots.getByRole('button', { name: /^ক 13/ }).click();
+  await expect(page).toHaveURL(/#\/browse\?state=labeled&root=13/);
+  await expect(page.getByTestId('browse-count')).toHaveText('3 images');
+});

@@ -76,6 +76,8 @@ class TrainingState {
   #frame = 0;
   #subscribed = false;
   #loading = 0;
+  /** Showing "the newest run" (no ?run=): a run started elsewhere (CLI, another window) takes the screen. */
+  #follow = true;
 
   get running(): boolean {
     return this.run?.status === 'running' || this.run?.status === 'queued';
@@ -110,6 +112,7 @@ class TrainingState {
   /** Shows a run (or the newest when none is given) from its stored record: curves survive a reload. */
   async open(runId?: number | null): Promise<void> {
     const generation = ++this.#loading;
+    this.#follow = runId === undefined || runId === null;
     const runs = await this.refreshList();
     const id = runId ?? runs[0]?.id;
     if (id === undefined) {
@@ -176,7 +179,10 @@ class TrainingState {
   }
 
   #onStarted(e: Events['training.started']): void {
-    if (!this.#mine(e.runId)) return;
+    if (!this.#mine(e.runId)) {
+      if (this.#follow) void this.open(null);
+      return;
+    }
     this.run = { ...this.run!, status: 'running', engine: e.engine, device: e.device };
   }
 

@@ -1,0 +1,97 @@
+/**
+ * E2E fixture for training: the starter handwriting imported by the real
+ * CLI with its labels, except the first UNLABELED images (left for model
+ * suggestions), served by the real browser-mode server.
+ */
+import { test as base, expect } from '@playwright/test';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'grapheme-studio.js');
+const STARTER = join(ROOT, 'resources', 'starter', 'bengaliai-forms');
+export const UNLABELED = 30;
+
+/** The settings a test types into the Train view: a preview-sized net that trains in seconds. */
+export const TINY = { arch: 'resnet18', size: 32, epochs: 2, batch: 16, baseWidth: 8, engine: 'wasm' } as const;
+
+export interface TrainStudio {
+  db: string;
+  openUrl: string;
+  origin: string;
+  /** A read-only query on the project file. */
+  query<T>(sql: string, ...params: unknown[]): T[];
+}
+
+function startServer(db: string, token: string): Promise<{ proc: ChildProcess; url: string }> {
+  return new Promise((ok, fail) => {
+    const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
+      env: { ...process.env, GRAPHEME_STUDIO_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`server did not start: ${out} ${err}`)), 20_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ proc, url: m[1]! });
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}: ${err}`));
+    });
+  });
+}
+
+export const test = base.extend<{ studio: TrainStudio }>({
+  // eslint-disable-next-line no-empty-pattern
+  studio: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-train-'));
+    const db = join(dir, 'project.db');
+    const lines = readFileSync(join(STARTER, 'labels.csv'), 'utf8').trim().split('\n');
+    const labels = join(dir, 'labels.csv');
+    writeFileSync(labels, [lines[0], ...lines.slice(1 + UNLABELED)].join('\n') + '\n');
+    execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--labels', labels, '--json'], {
+      stdio: 'pipe',
+    });
+    const server = await startServer(db, randomBytes(16).toString('hex'));
+    const studio: TrainStudio = {
+      db,
+      openUrl: server.url,
+      origin: new URL(server.url).origin,
+      query: <T>(sql: string, ...params: unknown[]) => {
+        const d = new Database(db, { readonly: true, fileMustExist: true });
+        try {
+          return d.prepare(sql).all(...params) as T[];
+        } finally {
+          d.close();
+        }
+      },
+    };
+    await use(studio);
+    await new Promise<void>((ok) => {
+      if (server.proc.exitCode !== null) return ok();
+      server.proc.once('exit', () => ok());
+      server.proc.kill('SIGTERM');
+    });
+    rmSync(dir, { recursive: true, force: true });
+  },
+  page: async ({ page }, use) => {
+    await page.addInitScript(() => {
+      const store = (globalThis as unknown as { localStorage: Storage }).localStorage;
+      if (!store.getItem('grapheme-studio.annotator')) store.setItem('grapheme-studio.annotator', 'tariq');
+    });
+    await use(page);
+  },
+});
+
+export { expect };

@@ -263,3 +263,18 @@ test('image tools work from the keyboard without leaving the pickers', async ({ 
   await expect(root).toBeFocused();
   await expect(root).toHaveValue('');
 });
+
+test('Ctrl+Z right after Enter undoes that very save, even while it is in flight', async ({ page, studio }) => {
+  await page.goto(studio.openUrl);
+  const id = await currentImageId(page);
+  const t = truth.get(id)!;
+  await pick(page, 'Grapheme root', t.root);
+  await pick(page, 'Vowel diacritic', t.vowel);
+  await pick(page, 'Consonant diacritic', t.consonant);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => currentImageId(page)).toBe(id);
+  await allSaved(page);
+  await expect.poll(() => studio.label(id).state).toBe('unlabeled');
+  expect(studio.history(id).map((h) => h.kind)).toEqual(['edit', 'undo']);
+});

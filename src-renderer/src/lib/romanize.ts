@@ -40,7 +40,7 @@ const CONSONANTS: Record<string, string[]> = {
   র: ['r'],
   ল: ['l'],
   শ: ['sh', 's'],
-  ষ: ['ss', 'sh'],
+  ষ: ['sh', 'ss'],
   স: ['s'],
   হ: ['h'],
   '\u09dc': ['r', 'rr'],

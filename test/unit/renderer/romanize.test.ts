@@ -30,6 +30,14 @@ describe('romanized picker search', () => {
     expect(best('root', 'nda')).toBe('ন্দ');
     expect(best('root', 'stha')).toBe('স্থ');
     expect(best('root', 'khandata')).toBe('ৎ');
+    expect(best('root', 'rra')).toBe('\u09a1\u09bc');
+  });
+
+  it('shows the usual name of a class', () => {
+    const name = (glyph: string) => displayName('root', taxonomy.root.find((k) => k.glyph === glyph)!);
+    expect(name('ক্ষ')).toBe('ksha');
+    expect(name('ক')).toBe('ka');
+    expect(name('ন্দ')).toBe('nda');
   });
 
   it('finds diacritics by their names', () => {

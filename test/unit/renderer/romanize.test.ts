@@ -34,7 +34,11 @@ describe('romanized picker search', () => {
   });
 
   it('shows the usual name of a class', () => {
-    const name = (glyph: string) => displayName('root', taxonomy.root.find((k) => k.glyph === glyph)!);
+    const name = (glyph: string) =>
+      displayName(
+        'root',
+        taxonomy.root.find((k) => k.glyph === glyph)!,
+      );
     expect(name('ক্ষ')).toBe('ksha');
     expect(name('ক')).toBe('ka');
     expect(name('ন্দ')).toBe('nda');

@@ -113,6 +113,8 @@ export interface RunSummary {
   /** Validation metrics of the latest epoch. */
   metrics?: EvalMetrics | null;
   resumes?: number;
+  /** Process id of the trainer while it runs (to tell a live run from an orphan). */
+  pid?: number;
   /** Set on a run created by importing an exported model folder. */
   imported?: ImportedFrom;
   /** Where the run's model was exported, latest last. */

@@ -26,6 +26,15 @@ import type { FromWorker, ToWorker } from './protocol.js';
 import { RunStore } from './runs.js';
 import { stratifiedSplit } from './split.js';
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
 
 /** dist/main/train/worker.js: next to this file once compiled; from the sources (tests), in dist. */
@@ -62,6 +71,7 @@ export class TrainingManager {
   /** Validates the config, fixes the split, records the run and starts training. */
   start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
     const config = resolveConfig(partial);
+    this.refuseIfBusy();
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
     const { split, report } = this.makeSplit(config);
@@ -119,6 +129,7 @@ export class TrainingManager {
     const run = this.mustGet(runId);
     if (this.live.has(runId)) throw new AppError('conflict', `run ${runId} is already training`);
     if (run.status === 'done') throw new AppError('conflict', `run ${runId} is done; start a new run to train more`);
+    this.refuseIfBusy();
     const dir = this.checkpointDir(runId);
     const has = checkpointPath(dir) !== null;
     this.runs.patchSummary(runId, { resumes: (run.summary.resumes ?? 0) + 1 });
@@ -146,12 +157,39 @@ export class TrainingManager {
     return this.live.get(runId)?.child.pid;
   }
 
+  /** One training at a time: two would share the same cores (or GPU) and both crawl. */
+  private refuseIfBusy(): void {
+    const [busy] = this.live.keys();
+    if (busy !== undefined) throw new AppError('conflict', `run ${busy} is training; stop it before starting another`);
+  }
+
+  /**
+   * A run recorded as running whose trainer process no longer exists (the
+   * app or CLI that started it was killed) is marked failed, so lists tell
+   * the truth; resume continues it from its last checkpoint.
+   */
+  private reapOrphans(): void {
+    for (const run of this.runs.list()) {
+      if ((run.status !== 'running' && run.status !== 'queued') || this.live.has(run.id)) continue;
+      const pid = run.summary.pid;
+      if (pid !== undefined && alive(pid)) continue;
+      this.runs.update(run.id, {
+        status: 'failed',
+        error:
+          'the trainer process ended without reporting (its app or command was closed); resume to continue from the last checkpoint',
+        finishedAt: Date.now(),
+      });
+    }
+  }
+
   get(runId: number): RunDetail {
+    this.reapOrphans();
     const run = this.mustGet(runId);
     return { ...run, epochs: this.runs.epochs(runId), batches: this.runs.batches(runId) };
   }
 
   list(): RunRecord[] {
+    this.reapOrphans();
     return this.runs.list();
   }
 
@@ -187,6 +225,7 @@ export class TrainingManager {
   private launch(runId: number, config: TrainConfig, resume: boolean): void {
     const { child, stderrTail } = this.spawn();
     this.runs.update(runId, { status: 'running' });
+    if (child.pid !== undefined) this.runs.patchSummary(runId, { pid: child.pid });
     let ended = false;
     const finished = new Promise<RunRecord>((resolve) => {
       child.on('message', (m: FromWorker) => {

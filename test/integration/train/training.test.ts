@@ -2,6 +2,7 @@
  * The trainer for real: a child process training on the 405 real handwriting
  * samples with a tiny config (ResNet-18 at 1/8 width, 32x32, wasm engine).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { TrainConfig } from '../../../src-main/contract/training.js';
 import { Service } from '../../../src-main/service/service.js';
 import { Project } from '../../../src-main/store/project.js';
 import { checkpointPath } from '../../../src-main/train/checkpoint-path.js';
+import { resolveConfig } from '../../../src-main/train/config.js';
 import { fromConfusion } from '../../../src-main/train/metrics.js';
 import { FORMS } from '../../helpers.js';
 
@@ -145,6 +147,38 @@ describe('training run', () => {
     const done = await service.training.wait(runId);
     expect(done.status).toBe('done');
     expect(() => h['training.resume']({ runId })).toThrow(`run ${runId} is done`);
+  });
+});
+
+describe('run bookkeeping', () => {
+  it('trains one run at a time', async () => {
+    const h = service.handlers;
+    const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
+    expect(() => h['training.start'](TINY)).toThrow(`run ${runId} is training; stop it before starting another`);
+    h['training.stop']({ runId });
+    expect((await service.training.wait(runId)).status).toBe('stopped');
+  });
+
+  it('marks a run whose trainer vanished (its app was killed) as failed, and it can resume', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const runs = service.training.runs;
+    const runId = runs.create(
+      resolveConfig(TINY),
+      { train: [1, 2, 3], val: [4] },
+      {
+        train: 3,
+        val: 1,
+        singletons: 0,
+        method: 'test',
+      },
+    );
+    runs.update(runId, { status: 'running' });
+    runs.patchSummary(runId, { pid: gone });
+    const listed = (await service.handlers['runs.list']({})).find((r) => r.id === runId)!;
+    expect(listed.status).toBe('failed');
+    expect(listed.error).toContain('ended without reporting');
+    expect(service.handlers['training.resume']({ runId })).toMatchObject({ runId, fromEpoch: 0 });
+    expect((await service.training.wait(runId)).status).toBe('done');
   });
 });
 

@@ -60,6 +60,8 @@ export async function saveCheckpoint(
     return { name: base ? `${base}/${m![2]}` : name, tensor };
   });
   const { data, specs } = await tf.io.encodeWeights(named);
+  // The iteration count is a scalar made for this call; the moments are the optimizer's own.
+  named.find((w) => w.name === 'iter')?.tensor.dispose();
   writeFileSync(join(tmp, 'optimizer.bin'), Buffer.from(data));
   writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify(specs));
   writeFileSync(join(tmp, 'state.json'), JSON.stringify(state, null, 1));

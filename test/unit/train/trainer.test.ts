@@ -50,6 +50,27 @@ describe('training loop', () => {
     expect(messages.filter((m) => m.type === 'epoch')).toHaveLength(0);
   });
 
+  it('leaves no tensors behind across epochs and checkpoints', async () => {
+    const before = tf.memory().numTensors;
+    const perEpoch: number[] = [];
+    await runTraining({
+      config: { ...tiny, epochs: 3 },
+      train: dataset(4, 32),
+      val: dataset(2, 32),
+      engine,
+      checkpointDir: join(tempDir(), 'last'),
+      resumeFrom: null,
+      normalization: { mean: 0.5, std: 0.3 },
+      report: (m) => {
+        if (m.type === 'epoch') perEpoch.push(tf.memory().numTensors);
+      },
+      shouldStop: () => false,
+    });
+    expect(perEpoch).toHaveLength(3);
+    expect(new Set(perEpoch.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('normalizes batches with the stored statistics', () => {
     const ds = dataset(2, 32);
     const { x, labels } = makeBatch(ds, [1], { mean: 0.5, std: 0.25 }, null);

@@ -146,3 +146,15 @@ test('coverage counts labeled examples per class and flags the empty ones', asyn
   await expect(page).toHaveURL(/#\/browse\?state=labeled&root=13/);
   await expect(page.getByTestId('browse-count')).toHaveText('3 images');
 });
+
+test('"Label these" starts a Label queue on the Browse filter', async ({ page, studio }) => {
+  await page.goto(studio.openUrl.replace('#/label', '#/browse?state=unlabeled'));
+  await expect(page.getByTestId('browse-count')).toHaveText('405 images');
+  await page.getByLabel('Filter by state').selectOption('skipped');
+  await expect(page.getByText('No image matches these filters.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Label these' })).toBeDisabled();
+  await page.getByLabel('Filter by state').selectOption('unlabeled');
+  await page.getByRole('button', { name: 'Label these' }).click();
+  await expect(page.getByRole('img', { name: /\(id 1\)/ })).toBeVisible();
+  await expect(page.getByTestId('queue-position')).toContainText('Image 1 of 405');
+});

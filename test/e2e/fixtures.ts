@@ -109,7 +109,12 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
   studio: async ({}, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-'));
     const db = join(dir, 'project.db');
-    execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--json'], { stdio: 'pipe' });
+    try {
+      execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--json'], { stdio: 'pipe' });
+    } catch (e) {
+      const err = e as { stderr?: Buffer; message: string };
+      throw new Error(`grapheme-studio import failed: ${err.stderr?.toString() || err.message}`);
+    }
     const token = randomBytes(16).toString('hex');
     let server = await startServer(db, 0, token);
     const url = new URL(server.url);

@@ -1,0 +1,85 @@
+/**
+ * The Runs page (#/models) over real browser mode: two real tiny runs are
+ * listed with config, engine and metrics, their curves overlay, one exports
+ * to a folder through the export call, and one is deleted with its files.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect, TINY } from './train-fixtures';
+
+const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+test.setTimeout(150_000);
+
+async function callApi<T>(page: Page, method: string, input: unknown): Promise<T> {
+  return page.evaluate(
+    async ([m, i]) => {
+      const res = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(i),
+      });
+      const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
+      if (!body.ok) throw new Error(body.error!.message);
+      return body.value;
+    },
+    [method, input] as const,
+  ) as Promise<T>;
+}
+
+test('Runs page: every run with its metrics, two runs overlaid, export, delete', async ({ page, studio }) => {
+  await page.goto(studio.openUrl.replace('#/label', '#/models'));
+  await expect(page.getByText('No run yet')).toBeVisible();
+  for (const lr of [0.001, 0.003]) {
+    const { runId } = await callApi<{ runId: number }>(page, 'training.start', { ...TINY, epochs: 1, lr });
+    await expect
+      .poll(() => studio.query<{ status: string }>('SELECT status FROM runs WHERE id = ?', runId)[0]?.status, {
+        timeout: 90_000,
+      })
+      .toBe('done');
+  }
+  await page.reload();
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('#2');
+  await expect(rows.first()).toContainText('lr 0.003');
+  await expect(rows.first()).toContainText('WebAssembly on the processor');
+  const recall = studio.query<{ s: string }>('SELECT summary AS s FROM runs WHERE id = 2')[0]!;
+  const hr = (JSON.parse(recall.s) as { metrics: { hierarchical_recall: number } }).metrics.hierarchical_recall;
+  await expect(rows.first()).toContainText(`${(100 * hr).toFixed(1)}%`);
+
+  // Overlay: both runs' curves on one chart each.
+  await page.getByLabel('Compare run 1').check();
+  await page.getByLabel('Compare run 2').check();
+  const steps = studio.query<{ n: number }>('SELECT count(DISTINCT step) AS n FROM run_batches')[0]!.n;
+  await expect(page.getByText('run #1 loss')).toBeVisible();
+  await expect(page.getByText('run #2 loss')).toBeVisible();
+  await expect(page.locator('.charts [data-points]').first()).toHaveAttribute('data-points', String(steps));
+  await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
+
+  // Export run 1 into a fresh folder through the button.
+  const out = join(mkdtempSync(join(tmpdir(), 'gs-export-')), 'run-1');
+  try {
+    await rows.nth(1).getByRole('button', { name: 'Export' }).click();
+    await page.getByLabel('Export folder').fill(out);
+    await page.locator('tr.export').getByRole('button', { name: 'Export' }).click();
+    await expect(page.getByTestId('notification').filter({ hasText: 'Run #1 exported' })).toBeVisible({
+      timeout: 60_000,
+    });
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['model.onnx', 'labels.json', 'model-card.json', 'tfjs']));
+    expect(readdirSync(join(out, 'tfjs'))).toContain('model.json');
+  } finally {
+    rmSync(resolve(out, '..'), { recursive: true, force: true });
+  }
+
+  // Delete run 2: its rows, batches and checkpoint folder go.
+  const checkpoint = studio.query<{ c: string }>('SELECT checkpoint AS c FROM runs WHERE id = 2')[0]!.c;
+  expect(existsSync(checkpoint)).toBe(true);
+  page.once('dialog', (d) => void d.accept());
+  await rows.first().getByRole('button', { name: 'Delete' }).click();
+  await expect(rows).toHaveCount(1);
+  expect(studio.query('SELECT id FROM runs WHERE id = 2')).toEqual([]);
+  expect(studio.query('SELECT step FROM run_batches WHERE run_id = 2')).toEqual([]);
+  expect(existsSync(checkpoint)).toBe(false);
+});

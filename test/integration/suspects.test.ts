@@ -68,7 +68,7 @@ async function shapesFixture(dir: string, count: number): Promise<{ folder: stri
     const fill = (x0: number, y0: number, w: number, h: number) => {
       for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) px[y * 64 + x] = 0;
     };
-    fill(0, 0, 64, 2), fill(0, 62, 64, 2), fill(0, 0, 2, 64), fill(62, 0, 2, 64);
+    for (const [x, y, w, h] of [[0, 0, 64, 2], [0, 62, 64, 2], [0, 0, 2, 64], [62, 0, 2, 64]] as const) fill(x, y, w, h);
     fill(5 + vowel * 5, 8, 3, 30);
     fill(8, 40 + consonant * 3, 20, 2);
     fill(32 + (root % 3) * 9, 42 + Math.floor(root / 3) * 9, 6, 6);

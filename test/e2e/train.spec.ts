@@ -126,6 +126,23 @@ test('the confusion matrix zooms to readable glyphs around a confusion (screensh
   await canvas.hover({ position: { x: over.x + 1, y: over.y } });
   await expect(page.getByTestId('confusion-tip')).toContainText(`true ${best.t} → predicted ${best.p}`);
   await page.locator('.confusion').screenshot({ path: join(SHOTS, 'confusion.png') });
+
+  // Suspect labels: validation images only, each opens in the Label view for review.
+  await page.getByTestId('find-suspects').click();
+  const val = studio.query<{ n: number }>(
+    "SELECT count(*) AS n FROM run_splits rs JOIN labels l ON l.image_id = rs.image_id WHERE rs.run_id = ? AND rs.split = 'val' AND l.state = 'labeled'",
+    runId,
+  )[0]!.n;
+  await expect(page.getByText(new RegExp(`of ${val} validation images disagree`))).toBeVisible({ timeout: 30_000 });
+  const first = page.getByTestId('suspect').first();
+  const alt = (await first.locator('img').getAttribute('alt'))!;
+  const suspectId = Number(/(\d+)$/.exec(alt)![1]);
+  expect(
+    studio.query("SELECT 1 FROM run_splits WHERE run_id = ? AND image_id = ? AND split = 'val'", runId, suspectId),
+  ).toHaveLength(1);
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`#/label\\?state=all&at=${suspectId}`));
+  await expect(page.getByRole('img', { name: /Handwritten grapheme/ })).toHaveAttribute('alt', new RegExp(`\\(id ${suspectId}\\)`));
 });
 
 test('Label view: a trained run suggests, Alt+A accepts all three and saves', async ({ page, studio }) => {
@@ -164,4 +181,18 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
   expect(next).not.toBe(alt);
   const unlabeled = studio.query<{ n: number }>("SELECT count(*) AS n FROM labels WHERE state = 'unlabeled'")[0]!.n;
   expect(unlabeled).toBe(UNLABELED - 1);
+
+  // Active learning: the queue reorders least confident first, by the stored predictions.
+  await page.getByRole('button', { name: 'Least confident first' }).click();
+  await expect(page).toHaveURL(/order=uncertainty/);
+  await expect(suggestions).toContainText('Queue: least confident first');
+  const [least] = studio.query<{ image_id: string }>(
+    `SELECT i.image_id FROM predictions p JOIN images i ON i.id = p.image_id JOIN labels l ON l.image_id = p.image_id
+     WHERE p.run_id = ? AND l.state = 'unlabeled' ORDER BY p.confidence, p.image_id LIMIT 1`,
+    runId,
+  );
+  await expect(page.getByRole('img', { name: /Handwritten grapheme/ })).toHaveAttribute(
+    'alt',
+    new RegExp(`image ${least!.image_id} \\(id`),
+  );
 });

@@ -7,8 +7,7 @@
  * default: it needs minutes per batch); BENCH_TORCH_PYTHON names the python.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../src-main/store/db.js';
 import { Project } from '../src-main/store/project.js';
@@ -46,27 +45,70 @@ for (const engine of ENGINES) {
   });
 }
 
+/** A python that imports torch: BENCH_TORCH_PYTHON, python3, or a venv in .cache made from the local pip index. */
+function torchPython(): string {
+  const hasTorch = (py: string) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  const venv = join(ROOT, '.cache', 'torch-venv', 'bin', 'python');
+  for (const py of [process.env.BENCH_TORCH_PYTHON, 'python3', venv]) if (py && hasTorch(py)) return py;
+  const made = spawnSync(
+    'sh',
+    ['-c', `python3 -m venv "${dirname(dirname(venv))}" && "${venv}" -m pip install --retries 0 -q torch`],
+    { encoding: 'utf8', timeout: 900_000 },
+  );
+  if (made.status !== 0 || !hasTorch(venv))
+    throw new Error(`torch is not installable here: ${(made.stderr ?? '').trim().split('\n').at(-1)}`);
+  return venv;
+}
+
 it('PyTorch reference, same model and threads', () => {
-  const candidates = [process.env.BENCH_TORCH_PYTHON, join(ROOT, '.cache', 'torch-venv', 'bin', 'python'), 'python3'];
-  const python = candidates.find((p) => p && (p === 'python3' || existsSync(p)))!;
-  const r = spawnSync(python, [join(ROOT, 'bench', 'train_torch.py'), '--threads', '2'], {
-    encoding: 'utf8',
-    timeout: 900_000,
-  });
-  const line = r.stdout?.trim().split('\n').at(-1);
-  if (r.status !== 0 || !line) {
-    record('train pytorch resnet34 64x64 b32', `not available: ${(r.stderr ?? '').trim().split('\n').at(-1)}`);
+  let python: string;
+  try {
+    python = torchPython();
+  } catch (err) {
+    record('train pytorch resnet34 64x64 b32', `not available: ${(err as Error).message}`);
     return;
   }
-  const out = JSON.parse(line) as { imagesPerSec: number; params: number; device: string; coresBusy: number };
-  expect(out.params).toBe(21_373_818); // the same model as ours
-  results.pytorch = out.imagesPerSec;
+  // Two cores shared with whatever else runs: alternate the two and keep each one's best of three.
+  const torchRun = () => {
+    const r = spawnSync(python, [join(ROOT, 'bench', 'train_torch.py'), '--threads', '2'], {
+      encoding: 'utf8',
+      timeout: 900_000,
+    });
+    const line = r.stdout?.trim().split('\n').at(-1);
+    if (r.status !== 0 || !line) throw new Error((r.stderr ?? '').trim().split('\n').at(-1));
+    return JSON.parse(line) as { imagesPerSec: number; params: number; device: string; coresBusy: number };
+  };
+  const nativeRun = () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'train-step.js'), 'tensorflow', '--steps', '10'], {
+      encoding: 'utf8',
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+    });
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { imagesPerSec?: number; error?: string };
+  };
+  let best: ReturnType<typeof torchRun> | null = null;
+  let bestNative = 0;
+  for (let round = 0; round < 3; round++) {
+    let out: ReturnType<typeof torchRun>;
+    try {
+      out = torchRun();
+    } catch (err) {
+      record('train pytorch resnet34 64x64 b32', `not available: ${(err as Error).message}`);
+      return;
+    }
+    expect(out.params).toBe(21_373_818); // the same model as ours
+    if (!best || out.imagesPerSec > best.imagesPerSec) best = out;
+    if (results.tensorflow) bestNative = Math.max(bestNative, nativeRun().imagesPerSec ?? 0);
+  }
+  results.pytorch = best!.imagesPerSec;
   record(
-    'train pytorch resnet34 64x64 b32',
-    out.imagesPerSec,
-    `images/s (${out.device}; ${out.coresBusy.toFixed(2)} cores busy)`,
+    'train pytorch resnet34 64x64 b32 (best of 3)',
+    best!.imagesPerSec,
+    `images/s (${best!.device}; ${best!.coresBusy.toFixed(2)} cores busy)`,
   );
-  if (results.tensorflow) record('train tensorflow / pytorch', results.tensorflow / out.imagesPerSec, 'x');
+  if (bestNative) {
+    record('train tensorflow resnet34 64x64 b32 (best of 3, alternating with pytorch)', bestNative, 'images/s');
+    record('train tensorflow / pytorch', bestNative / best!.imagesPerSec, 'x');
+  }
 });
 
 it('input pipeline outpaces the fastest engine at least 10x', async () => {

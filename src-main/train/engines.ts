@@ -69,6 +69,9 @@ interface GPULike {
 
 async function loadWasm(): Promise<Omit<Engine, 'reason'>> {
   await import('@tensorflow/tfjs-backend-wasm');
+  // The threaded build gains under 10% in Node (DESIGN.md) and collapses when the cores are
+  // shared: its pool waits on starved threads (0.2 cores busy at load 6 on 2 cores).
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const { registerWasmTrainingKernels } = await import('./wasm-kernels.js');
   registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");

@@ -11,7 +11,8 @@ import type { Dataset } from './data.js';
 import { evaluateHeads, type Confusion, type EvalMetrics } from './metrics.js';
 import { buildModel } from './model.js';
 import { nativeTrainingForward } from './native-step.js';
-import type { BatchPoint, EngineInfo, EpochResult, FromWorker } from './protocol.js';
+import type { EngineInfo, EpochResult, FromWorker } from './protocol.js';
+import { ProgressStream } from './progress.js';
 import { rng, shuffle } from './random.js';
 import { learningRate } from './schedule.js';
 
@@ -27,8 +28,6 @@ export interface TrainJob {
   report: (msg: FromWorker) => void;
   shouldStop: () => boolean;
 }
-
-const PROGRESS_INTERVAL_MS = 250;
 
 /** Fills an NHWC float batch from dataset rows, augmented or not, normalized. */
 export function makeBatch(
@@ -176,9 +175,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     report({ type: 'checkpoint', epoch, step, dir: job.checkpointDir });
   };
 
-  let smoothed = NaN;
-  const started = Date.now();
-  let stepsThisSession = 0;
+  const progress = new ProgressStream(job.engine, totalSteps, (p) => report({ type: 'progress', ...p }));
   try {
     while (epoch < config.epochs) {
       // The order of an epoch depends only on (seed, epoch): a resumed run replays it.
@@ -190,14 +187,12 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       const epochStart = Date.now();
       let lossSum = 0;
       let lossCount = 0;
-      let pending: BatchPoint[] = [];
-      let lastReport = 0;
-      let windowStart = Date.now();
-      let windowImages = 0;
+      let images = 0;
       for (let b = startBatch; b < batches; b++) {
         // Let IPC messages (stop) in: on synchronous backends every await above is a microtask.
         await new Promise((resolve) => setImmediate(resolve));
         if (job.shouldStop()) {
+          progress.flush();
           await checkpoint(b);
           report({ type: 'stopped', epoch, step });
           return 'stopped';
@@ -217,36 +212,15 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
           );
         }
         step++;
-        stepsThisSession++;
         lossSum += loss;
         lossCount++;
-        smoothed = Number.isNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
-        pending.push({ step, epoch: epoch + 1, loss, lr });
-        windowImages += rows.length;
-        const now = Date.now();
-        if (now - lastReport >= PROGRESS_INTERVAL_MS || b === batches - 1) {
-          const imagesPerSec = (windowImages * 1000) / Math.max(1, now - windowStart);
-          const perStep = (now - started) / stepsThisSession / 1000;
-          report({
-            type: 'progress',
-            ...job.engine,
-            epoch: epoch + 1,
-            epochs: config.epochs,
-            batch: b + 1,
-            batches,
-            step,
-            loss,
-            smoothedLoss: smoothed,
-            lr,
-            imagesPerSec,
-            etaSeconds: perStep * (totalSteps - step),
-            points: pending,
-          });
-          pending = [];
-          lastReport = now;
-          windowStart = now;
-          windowImages = 0;
-        }
+        images += rows.length;
+        progress.add(
+          { step, epoch: epoch + 1, loss, lr },
+          rows.length,
+          { epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches },
+          b === batches - 1,
+        );
       }
       startBatch = 0;
       const seconds = (Date.now() - epochStart) / 1000;
@@ -256,7 +230,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
         trainLoss: lossCount ? lossSum / lossCount : NaN,
         lr: learningRate(step, totalSteps, config),
         seconds,
-        imagesPerSec: (lossCount * config.batch) / Math.max(seconds, 1e-3),
+        imagesPerSec: images / Math.max(seconds, 1e-3),
         val: evaluated?.metrics ?? null,
         confusion: evaluated?.confusion ?? null,
       };

@@ -3,8 +3,9 @@
  * @tensorflow/tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter ("Kernel
  * 'Conv2DBackpropFilter' not registered for backend 'wasm'") and a
  * Conv2DBackpropInput about 4x slower than a forward convolution. Both are
- * written here as im2col / col2im in JavaScript around the backend's own
- * XNNPACK matrix multiply, which does the arithmetic. Its MaxPoolGrad
+ * written here around the backend's own XNNPACK kernels, which do the
+ * arithmetic: the filter gradient as im2col + matrix multiply, the input
+ * gradient as a forward convolution with the rotated filter. Its MaxPoolGrad
  * disagrees with the cpu reference (checked in test/unit/train), so it is
  * replaced as well.
  */
@@ -47,12 +48,8 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs) {
   );
 }
 
-/**
- * im2col: copies the receptive field of every output position into one row
- * of `cols` ([B*OH*OW, KH*KW*CI]); `toCols` false runs the transpose
- * (col2im), adding each row back onto the input positions it came from.
- */
-function im2col(c: tf.backend_util.Conv2DInfo, x: Float32Array, cols: Float32Array, toCols: boolean): void {
+/** im2col: copies the receptive field of every output position into one row of `cols` ([B*OH*OW, KH*KW*CI]). */
+function im2col(c: tf.backend_util.Conv2DInfo, x: Float32Array, cols: Float32Array): void {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW } = c;
   const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = c;
   const top = c.padInfo.top;
@@ -69,12 +66,11 @@ function im2col(c: tf.backend_util.Conv2DInfo, x: Float32Array, cols: Float32Arr
             const iw = ow * SW - left + kw;
             const at = rowBase + (kh * KW + kw) * CI;
             if (!rowInside || iw < 0 || iw >= W) {
-              if (toCols) cols.fill(0, at, at + CI);
+              cols.fill(0, at, at + CI);
               continue;
             }
             const xAt = ((b * H + ih) * W + iw) * CI;
-            if (toCols) cols.set(x.subarray(xAt, xAt + CI), at);
-            else for (let ci = 0; ci < CI; ci++) x[xAt + ci]! += cols[at + ci]!;
+            cols.set(x.subarray(xAt, xAt + CI), at);
           }
         }
       }
@@ -87,7 +83,16 @@ const as3d = (t: TensorInfo, r: number, k: number): TensorInfo => ({
   dtype: t.dtype,
 });
 
-/** dW = im2col(x)^T . dy */
+function kernel(name: string) {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
+  return k.kernelFunc;
+}
+
+/**
+ * dW = im2col(x)^T . dy. XNNPACK multiplies a transposed operand about 8x
+ * slower, so the patch matrix is transposed first (one fast copy in wasm).
+ */
 function backpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
   const backend = args.backend as WasmBackend;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
@@ -96,25 +101,78 @@ function backpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   const width = c.filterHeight * c.filterWidth * c.inChannels;
   const cols = backend.makeOutput([1, rows(c), width], 'float32');
   // Views on the wasm heap go stale when it grows: take them after every allocation.
-  im2col(c, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(cols), true);
-  const dw = matMul(backend, cols, as3d(dy, rows(c), c.outChannels), true, false);
+  im2col(c, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(cols));
+  const colsT = kernel('Transpose')({
+    inputs: { x: cols },
+    attrs: { perm: [0, 2, 1] },
+    backend: backend as never,
+  }) as TensorInfo;
   backend.disposeData(cols.dataId, true);
+  const dw = matMul(backend, colsT, as3d(dy, rows(c), c.outChannels), false, false);
+  backend.disposeData(colsT.dataId, true);
   return { dataId: dw.dataId, shape: attrs.filterShape, dtype: 'float32' as const };
 }
 
-/** dx = col2im(dy . W^T) */
+/**
+ * dx as a forward convolution (XNNPACK's fastest path): dy, spread out by the
+ * stride with zeros, correlated with the filter rotated 180 degrees and its
+ * channel axes swapped, padded so that the output has the input's size.
+ */
 function backpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
   const backend = args.backend as WasmBackend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
   const c = convInfo(attrs.inputShape, filter.shape, attrs);
-  const width = c.filterHeight * c.filterWidth * c.inChannels;
-  const cols = matMul(backend, as3d(dy, rows(c), c.outChannels), as3d(filter, width, c.outChannels), false, true);
-  const dx = backend.makeOutput(attrs.inputShape, 'float32');
-  const dxView = backend.typedArrayFromHeap(dx);
-  dxView.fill(0);
-  im2col(c, dxView, backend.typedArrayFromHeap(cols), false);
-  backend.disposeData(cols.dataId, true);
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outChannels: CO } = c;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outHeight: OH, outWidth: OW } = c;
+  const spreadH = (OH - 1) * SH + 1;
+  const spreadW = (OW - 1) * SW + 1;
+  const top = KH - 1 - c.padInfo.top;
+  const left = KW - 1 - c.padInfo.left;
+  const bottom = H + KH - 1 - spreadH - top;
+  const right = W + KW - 1 - spreadW - left;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0)
+    throw new Error(`wasm Conv2DBackpropInput: unsupported padding ${JSON.stringify(c.padInfo)}`);
+
+  const flipped = backend.makeOutput([KH, KW, CO, CI], 'float32');
+  let spread: TensorInfo = dy;
+  if (SH > 1 || SW > 1) spread = backend.makeOutput([B, spreadH, spreadW, CO], 'float32');
+  const w = backend.typedArrayFromHeap(filter);
+  const f = backend.typedArrayFromHeap(flipped);
+  for (let kh = 0; kh < KH; kh++)
+    for (let kw = 0; kw < KW; kw++)
+      for (let ci = 0; ci < CI; ci++)
+        for (let co = 0; co < CO; co++)
+          f[((kh * KW + kw) * CO + co) * CI + ci] = w[(((KH - 1 - kh) * KW + (KW - 1 - kw)) * CI + ci) * CO + co]!;
+  if (spread !== dy) {
+    const src = backend.typedArrayFromHeap(dy);
+    const dst = backend.typedArrayFromHeap(spread);
+    dst.fill(0);
+    for (let b = 0; b < B; b++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const from = ((b * OH + oh) * OW + ow) * CO;
+          dst.set(src.subarray(from, from + CO), ((b * spreadH + oh * SH) * spreadW + ow * SW) * CO);
+        }
+  }
+  const dx = kernel('Conv2D')({
+    inputs: { x: spread, filter: flipped },
+    attrs: {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    } as never,
+    backend: backend as never,
+  }) as TensorInfo;
+  backend.disposeData(flipped.dataId, true);
+  if (spread !== dy) backend.disposeData(spread.dataId, true);
   return dx;
 }
 

@@ -146,6 +146,11 @@ describe('training run', () => {
     expect(await h['training.resume']({ runId })).toMatchObject({ runId });
     const done = await service.training.wait(runId);
     expect(done.status).toBe('done');
+    // Every batch's loss reached the run record, across the stop.
+    const total = 2 * Math.ceil(done.summary.split!.train / 8);
+    expect((await h['runs.get']({ runId })).batches.map((b) => b.step)).toEqual(
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
     expect(() => h['training.resume']({ runId })).toThrow(`run ${runId} is done`);
   });
 });

@@ -11,7 +11,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect } from '../test/e2e/train-fixtures';
+import { test, expect } from '../test/e2e/train-fixtures.js';
+
+/** Browser globals used inside page.evaluate (the test config has no DOM library). */
+type Raf = { requestAnimationFrame(cb: (now: number) => void): number };
+const nextFrame = () => new Promise<void>((r) => (globalThis as unknown as Raf).requestAnimationFrame(() => r()));
 
 test.setTimeout(600_000);
 
@@ -69,9 +73,9 @@ test('Train view: long tasks while events stream, 168x168 matrix draw time', asy
       if (now - last > 50) w.__longTasks.push(now - last);
       last = now;
       w.__frames++;
-      requestAnimationFrame(frame);
+      (globalThis as unknown as Raf).requestAnimationFrame(frame);
     };
-    requestAnimationFrame(frame);
+    (globalThis as unknown as Raf).requestAnimationFrame(frame);
   });
   await page.goto(studio.openUrl.replace('#/label', '#/train'));
   await expect(page.getByText('No run yet')).toBeVisible();
@@ -129,7 +133,7 @@ test('Train view: long tasks while events stream, 168x168 matrix draw time', asy
   const box = (await canvas.boundingBox())!;
   for (let i = 0; i < 20; i++) {
     await canvas.hover({ position: { x: 60 + i * 15, y: 60 + i * 15 } });
-    await page.evaluate(() => new Promise(requestAnimationFrame));
+    await page.evaluate(nextFrame);
     samples.fitted!.push(await drawMs());
   }
   await canvas.hover({ position: { x: box.width / 2, y: box.height / 2 } });
@@ -137,13 +141,13 @@ test('Train view: long tasks while events stream, 168x168 matrix draw time', asy
   await expect.poll(async () => Number(await canvas.getAttribute('data-cell'))).toBeGreaterThan(16);
   for (let i = 0; i < 20; i++) {
     await canvas.hover({ position: { x: 100 + i * 12, y: 100 + i * 12 } });
-    await page.evaluate(() => new Promise(requestAnimationFrame));
+    await page.evaluate(nextFrame);
     samples.zoomed!.push(await drawMs());
   }
   await page.getByRole('button', { name: 'Fit' }).click();
   for (let i = 0; i < 10; i++) {
     await page.getByLabel('Row-normalized').click();
-    await page.evaluate(() => new Promise(requestAnimationFrame));
+    await page.evaluate(nextFrame);
     samples.toggle!.push(await drawMs());
   }
   const stat = (xs: number[]) => {

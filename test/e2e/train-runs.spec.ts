@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, TINY } from './train-fixtures';
+import { test, expect, TINY } from './train-fixtures.js';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 test.setTimeout(150_000);

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, TINY, UNLABELED, type TrainStudio } from './train-fixtures';
+import { test, expect, TINY, UNLABELED, type TrainStudio } from './train-fixtures.js';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 test.setTimeout(150_000);
@@ -154,7 +154,7 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
   await expect(accept).toBeVisible({ timeout: 30_000 });
   const alt = await page.getByRole('img', { name: /Handwritten grapheme/ }).getAttribute('alt');
   const imageName = /image (\S+) \(id/.exec(alt ?? '')![1]!;
-  const [{ id }] = studio.query<{ id: number }>('SELECT id FROM images WHERE image_id = ?', imageName);
+  const id = studio.query<{ id: number }>('SELECT id FROM images WHERE image_id = ?', imageName)[0]!.id;
   const top = await callApi<{ predictions: { root: { classId: number }[]; vowel: { classId: number }[]; consonant: { classId: number }[] }[] }>(
     page,
     'runs.suggest',

@@ -11,6 +11,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Project } from '../src-main/store/project.js';
@@ -124,6 +125,8 @@ test('confirm key to next image shown, 200k images', async ({ page }) => {
   for (let i = 0; i < LABEL_FAST; i++) await labelOne(page, i);
   const fast = await measures(page);
   expect(fast).toHaveLength(LABEL_FAST);
+  // Figures from a shared machine mean little without how busy it was.
+  record('label bench machine load average (1 min)', loadavg()[0]!);
   report('label confirm-to-shown (back to back)', fast);
   report('label confirm-to-saved (back to back)', await measures(page, 'gs:confirm-to-saved'));
 
@@ -189,6 +192,7 @@ test('scrolling the Browse grid over 200k images: long tasks', async ({ page }) 
   });
   await page.waitForTimeout(500);
   const scrollTasks = await page.evaluate(() => (globalThis as unknown as Win).__longTasks.splice(0));
+  record('browse bench machine load average (1 min)', loadavg()[0]!);
   record('browse scroll long tasks (>50 ms)', scrollTasks.length);
   record('browse scroll longest task', Math.max(0, ...scrollTasks), 'ms');
   const sorted = [...frames].sort((a, b) => a - b);

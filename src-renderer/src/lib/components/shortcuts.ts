@@ -18,4 +18,7 @@ export const SHORTCUTS: { keys: string[]; what: string; where: string }[] = [
   { keys: ['Click'], what: 'Open an image in the Label view', where: 'Browse' },
   { keys: ['Ctrl+Click', 'Shift+Click'], what: 'Add one image / a range to the selection', where: 'Browse' },
   { keys: ['Ctrl+A'], what: 'Select every image of the filter (up to 10,000)', where: 'Browse' },
+  { keys: ['Arrows', 'Space', 'Enter'], what: 'Move through the grid, select, open in Label', where: 'Browse' },
+  { keys: ['Shift+Arrows'], what: 'Extend the selection', where: 'Browse' },
+  { keys: ['Ctrl+Z', 'Ctrl+Shift+Z'], what: 'Undo / redo the last edit (a bulk edit is one step)', where: 'Browse' },
 ];

@@ -11,7 +11,7 @@ export function imageUrl(id: number): string {
 const KEEP = 24;
 
 class DecodedImages {
-  #entries = new Map<number, { el: HTMLImageElement; ready: Promise<HTMLImageElement> }>();
+  #entries = new Map<number, { el: HTMLImageElement; ready: Promise<HTMLImageElement>; decoded: boolean }>();
 
   /** A decoded element for an image; decoding starts now if not already under way. */
   load(id: number): Promise<HTMLImageElement> {
@@ -25,11 +25,21 @@ class DecodedImages {
     el.decoding = 'async';
     el.draggable = false;
     el.src = imageUrl(id);
-    const ready = el.decode().then(
-      () => el,
-      () => el, // a broken image still shows (as broken) rather than blocking the queue
+    const entry = { el, ready: Promise.resolve(el), decoded: false };
+    entry.ready = el.decode().then(
+      () => {
+        entry.decoded = true;
+        return el;
+      },
+      () => {
+        // A broken image still shows (as broken) rather than blocking the queue, but is not kept:
+        // the server may have been away for a moment, and the next look should ask again.
+        if (this.#entries.get(id) === entry) this.#entries.delete(id);
+        return el;
+      },
     );
-    this.#entries.set(id, { el, ready });
+    this.#entries.set(id, entry);
+    const { ready } = entry;
     while (this.#entries.size > KEEP) {
       const oldest = this.#entries.keys().next().value as number;
       this.#entries.delete(oldest);
@@ -40,7 +50,7 @@ class DecodedImages {
   /** The element if it is already decoded, for a same-frame swap. */
   peek(id: number): HTMLImageElement | undefined {
     const hit = this.#entries.get(id);
-    return hit && hit.el.complete ? hit.el : undefined;
+    return hit?.decoded ? hit.el : undefined;
   }
 
   preload(ids: number[]): void {

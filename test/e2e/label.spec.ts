@@ -215,13 +215,21 @@ test('two annotators in two windows: last write wins and the history keeps both'
   await expect(rafi.getByText('asha just labeled this image')).toBeVisible();
   await expect(rafi.getByLabel('Composed grapheme')).toHaveText(t.grapheme);
 
+  // Asha labels the next image meanwhile: it leaves Rafi's unlabeled queue before he gets there.
+  const next = await currentImageId(asha);
+  await labelByKeyboard(asha, truth.get(next)!);
+  await allSaved(asha);
+
   // Rafi corrects the root; the diacritics keep Asha's choice, Enter saves.
+  await rafi.getByRole('combobox', { name: 'Grapheme root' }).focus();
   await pick(rafi, 'Grapheme root', 14);
   await expect(rafi.getByRole('combobox', { name: 'Vowel diacritic' })).toBeFocused();
   await rafi.keyboard.press('Enter');
   await expect.poll(() => currentImageId(rafi)).not.toBe(id);
   await allSaved(rafi);
   await expect.poll(() => studio.label(id)).toMatchObject({ root: 14, annotator: 'rafi' });
+  expect(await currentImageId(rafi)).not.toBe(next);
+  expect(studio.label(await currentImageId(rafi)).state).toBe('unlabeled');
 
   const history = studio.history(id);
   expect(history.map((h) => [h.annotator, h.after_root])).toEqual([

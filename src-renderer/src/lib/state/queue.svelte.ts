@@ -79,6 +79,21 @@ export class Queue {
     this.items = items;
   }
 
+  /**
+   * Someone else labeled these images: in an unlabeled queue, the ones still
+   * ahead are no longer work to do, so two annotators do not label the same image twice.
+   */
+  dropAhead(ids: number[]): void {
+    if (this.filter.state !== 'unlabeled') return;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, never rendered
+    const gone = new Set(ids);
+    const ahead = this.items.slice(this.index + 1);
+    const kept = ahead.filter((i) => !gone.has(i.id));
+    if (kept.length === ahead.length) return;
+    this.items = [...this.items.slice(0, this.index + 1), ...kept];
+    this.#preload();
+  }
+
   /** Replaces the current image's summary with the one the server returned. */
   update(img: ImageSummary): void {
     const i = this.items.findIndex((x) => x.id === img.id);

@@ -100,7 +100,7 @@ describe('training run', () => {
 
   it('resumes after the trainer process is SIGKILLed, on the same split', async () => {
     const h = service.handlers;
-    const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
+    const { runId } = await h['training.start']({ ...TINY, epochs: 4 });
     const ckpt = service.training.checkpointDir(runId);
     await until(() => checkpointPath(ckpt) !== null, 'the first checkpoint');
     const splitBefore = service.project.db
@@ -119,14 +119,14 @@ describe('training run', () => {
     expect(done.status).toBe('done');
     expect(done.summary.resumes).toBe(1);
     const detail = await h['runs.get']({ runId });
-    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(service.project.db.prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?').all(runId)).toEqual(
       splitBefore,
     );
     // Steps continue from the checkpoint instead of starting over.
     const steps = detail.batches.map((b) => b.step);
     expect(new Set(steps).size).toBe(steps.length);
-    expect(Math.max(...steps)).toBe(3 * Math.ceil(detail.summary.split!.train / 32));
+    expect(Math.max(...steps)).toBe(4 * Math.ceil(detail.summary.split!.train / 32));
   });
 
   it('stops at a checkpoint mid-epoch and resumes to the end', async () => {

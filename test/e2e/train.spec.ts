@@ -56,15 +56,19 @@ test('a tiny run from the Train view: live loss curve, confusion matrix, a cell 
   const steps = studio.query<{ n: number }>('SELECT count(*) AS n FROM run_batches WHERE run_id = 1')[0]!.n;
   await expect(loss).toHaveAttribute('data-points', String(steps));
   await expect(page.getByTestId('epoch-chart')).toHaveAttribute('data-points', String(TINY.epochs));
+  // The curves come from the stored run: a reload shows the same points.
+  await page.reload();
+  await expect(loss).toHaveAttribute('data-points', String(steps));
+  await expect(page.getByTestId('epoch-chart')).toHaveAttribute('data-points', String(TINY.epochs));
 
   // The final matrix comes from stored predictions against the current labels.
   const canvas = page.getByTestId('confusion-canvas');
   await expect(canvas).toBeVisible();
   await expect(page.getByText(/validation images, the final model/)).toBeVisible({ timeout: 30_000 });
   mkdirSync(SHOTS, { recursive: true });
-  await page.getByRole('button', { name: 'Hide settings' }).click();
+  // The reload closed the settings panel: the screenshot shows the run.
+  await expect(page.getByRole('button', { name: 'Settings' })).toBeVisible();
   await page.setViewportSize({ width: 1360, height: 1280 });
-  await page.getByTestId('notification').getByRole('button', { name: 'Dismiss' }).click();
   await page.screenshot({ path: join(SHOTS, 'train.png') });
 
   // Pick the vowel matrix's largest off-diagonal cell (a real confusion), then click it on the canvas.

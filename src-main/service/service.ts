@@ -10,10 +10,12 @@ import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
 import { importPaths } from '../ingest/paths.js';
 import type { Project } from '../store/project.js';
+import type { TrainerLauncher } from '../train/launcher.js';
 import { TrainingManager } from '../train/supervisor.js';
 import { exportRun } from '../export/export.js';
 import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
+import { thumbSheet } from './thumb-sheet.js';
 import { APP_VERSION } from './version.js';
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -26,7 +28,11 @@ export class Service {
   private readonly jobs = new Map<string, AbortController>();
   private readonly listeners = new Set<Emit>();
 
-  constructor(readonly project: Project) {
+  constructor(
+    readonly project: Project,
+    /** How trainer processes start: child_process.fork by default, utilityProcess in Electron (train/launcher.ts). */
+    private readonly options: { trainerLauncher?: TrainerLauncher } = {},
+  ) {
     // A run's stored predictions belong to the checkpoint that made them: forget them when it changes.
     this.listeners.add((event, payload) => {
       if (event === 'training.started' || event === 'training.epoch' || event === 'training.done')
@@ -53,7 +59,7 @@ export class Service {
   private trainingManager: TrainingManager | undefined;
   /** Runs and trainer processes; created on first use. */
   get training(): TrainingManager {
-    return (this.trainingManager ??= new TrainingManager(this.project, this.emit));
+    return (this.trainingManager ??= new TrainingManager(this.project, this.emit, this.options.trainerLauncher));
   }
 
   /** Runs an import as a cancellable job that reports progress as events. */
@@ -118,6 +124,7 @@ export class Service {
     'images.ids': (input) => ({
       ids: this.runFilter(input) ? this.insights.store.ids(input) : this.project.images.ids(input),
     }),
+    'images.sheet': ({ ids, width }) => thumbSheet(this.project.images, ids, width),
     'images.get': ({ id }) => {
       const img = this.project.images.get(id);
       if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);

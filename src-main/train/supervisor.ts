@@ -1,9 +1,8 @@
 /**
  * The service's side of training: creates runs and their splits, starts the
- * trainer process (child_process.fork), turns its messages into run-record
+ * trainer process (launcher.ts), turns its messages into run-record
  * writes and events, and reports a crash as a failed run with the reason.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import type {
 import type { Project } from '../store/project.js';
 import { checkpointPath } from './checkpoint-path.js';
 import { resolveConfig } from './config.js';
+import { forkLauncher, type TrainerLauncher, type TrainerProcess } from './launcher.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { RunStore } from './runs.js';
 import { splitForRun } from './run-split.js';
@@ -48,7 +48,7 @@ export function workerPath(): string {
 }
 
 interface Live {
-  child: ChildProcess;
+  child: TrainerProcess;
   finished: Promise<RunRecord>;
 }
 
@@ -59,6 +59,7 @@ export class TrainingManager {
   constructor(
     private readonly project: Project,
     private readonly emit: Emit,
+    private readonly launcher: TrainerLauncher = forkLauncher,
   ) {
     this.runs = new RunStore(project.db);
   }
@@ -156,18 +157,18 @@ export class TrainingManager {
     return run;
   }
 
-  private spawn(): { child: ChildProcess; stderrTail: () => string } {
+  private spawn(): { child: TrainerProcess; stderrTail: () => string } {
     let tail = '';
-    const child = fork(workerPath(), [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    const child = this.launcher(workerPath(), {
+      ...process.env,
+      TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
     });
     const keep = (chunk: Buffer) => {
       tail = (tail + chunk.toString()).slice(-4000);
       if (process.env.GRAPHEME_TRAINER_LOG) process.stderr.write(chunk);
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     // TensorFlow's start-up chatter and tfjs' banner say nothing about why a trainer died.
     const noise = /^(I0000|WARNING: All log|To enable the following|=+$|Hi, looks like|\s*$)/;
     const stderrTail = () =>
@@ -185,11 +186,11 @@ export class TrainingManager {
     if (child.pid !== undefined) this.runs.patchSummary(runId, { pid: child.pid });
     let ended = false;
     const finished = new Promise<RunRecord>((resolve) => {
-      child.on('message', (m: FromWorker) => {
+      child.onMessage((m) => {
         if (m.type === 'done' || m.type === 'stopped' || m.type === 'failed') ended = true;
         this.onMessage(runId, m);
       });
-      child.on('exit', (code, signal) => {
+      child.onExit((code, signal) => {
         this.live.delete(runId);
         if (!this.project.db.open) return;
         if (!ended) {
@@ -199,7 +200,7 @@ export class TrainingManager {
         }
         resolve(this.mustGet(runId));
       });
-      child.on('error', (err) => {
+      child.onError((err) => {
         if (!ended) this.fail(runId, `the trainer process could not run: ${err.message}`);
         ended = true;
       });
@@ -268,7 +269,7 @@ export class TrainingManager {
     const { child, stderrTail } = this.spawn();
     return new Promise((resolve, reject) => {
       let settled = false;
-      child.on('message', (m: FromWorker) => {
+      child.onMessage((m) => {
         if (m.type === want) {
           settled = true;
           resolve(m as Extract<FromWorker, { type: T }>);
@@ -277,7 +278,7 @@ export class TrainingManager {
           reject(new AppError('bad_input', m.error));
         }
       });
-      child.on('exit', (code, signal) => {
+      child.onExit((code, signal) => {
         if (!settled)
           reject(new AppError('internal', `the trainer process ${signal ?? `exited with ${code}`}: ${stderrTail()}`));
       });
@@ -316,6 +317,6 @@ export class TrainingManager {
 
   /** Stops every trainer process this manager started (the app is closing). */
   close(): void {
-    for (const { child } of this.live.values()) if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+    for (const { child } of this.live.values()) child.send({ type: 'stop' });
   }
 }

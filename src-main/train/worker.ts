@@ -15,12 +15,22 @@ import { loadModel } from './checkpoint.js';
 
 let stopRequested = false;
 
+/** Set when started by Electron's utilityProcess; otherwise Node's fork IPC (process.send). */
+const parentPort = (
+  process as unknown as {
+    parentPort?: { on(e: 'message', l: (ev: { data: ToWorker }) => void): void; postMessage(m: unknown): void };
+  }
+).parentPort;
+
 const pending = new Set<Promise<void>>();
 
 /** Sends a message; `flush` waits for every one still in the pipe (exit would drop them). */
 function send(msg: FromWorker): Promise<void> {
   const p = new Promise<void>((resolve) => {
-    if (!process.send) resolve();
+    if (parentPort) {
+      parentPort.postMessage(msg);
+      resolve();
+    } else if (!process.send) resolve();
     else process.send(msg, undefined, {}, () => resolve());
   });
   pending.add(p);
@@ -121,7 +131,9 @@ async function handle(job: ToWorker) {
   process.exit(0);
 }
 
-if (process.send) {
+if (parentPort) {
+  parentPort.on('message', (ev) => void handle(ev.data));
+} else if (process.send) {
   process.on('message', (m: ToWorker) => void handle(m));
   // Ctrl-C in a terminal reaches the whole process group; the service decides (it sends 'stop').
   process.on('SIGINT', () => {});

@@ -8,6 +8,9 @@ import { ARCHS, ENGINES, type TrainConfig } from '../contract/training.js';
 export { ARCHS, ENGINES } from '../contract/training.js';
 export type { Arch, EngineChoice, TrainConfig } from '../contract/training.js';
 
+/** Input side when the user gives none and the engine trains on a GPU (64 on CPU engines). */
+export const GPU_DEFAULT_SIZE = 128;
+
 export const DEFAULT_CONFIG: TrainConfig = {
   arch: 'resnet34',
   size: 64,

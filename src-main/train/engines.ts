@@ -16,6 +16,8 @@ export interface Engine {
   device: string;
   /** Why this engine: what was tried before it and what happened. */
   reason: string;
+  /** Trains on a GPU (CUDA or WebGPU): the default input size is larger there. */
+  gpu: boolean;
 }
 
 /** Fastest first, as measured (DESIGN.md section 4). */
@@ -44,7 +46,7 @@ async function loadTensorflow(): Promise<Omit<Engine, 'reason'>> {
   const device = backend.isUsingGpuDevice
     ? `GPU via CUDA (${pkg}, libtensorflow ${version})`
     : `${cpuModel()} x${cpus().length} (${pkg}, libtensorflow ${version})`;
-  return { name: 'tensorflow', backend: 'tensorflow', device };
+  return { name: 'tensorflow', backend: 'tensorflow', device, gpu: backend.isUsingGpuDevice === true };
 }
 
 async function loadWebgpu(): Promise<Omit<Engine, 'reason'>> {
@@ -61,7 +63,7 @@ async function loadWebgpu(): Promise<Omit<Engine, 'reason'>> {
   if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not start");
   const info = adapter.info ?? {};
   const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'GPU';
-  return { name: 'webgpu', backend: 'webgpu', device: `${device} (WebGPU via Dawn)` };
+  return { name: 'webgpu', backend: 'webgpu', device: `${device} (WebGPU via Dawn)`, gpu: true };
 }
 interface GPULike {
   requestAdapter(): Promise<{ info?: Record<string, string> } | null>;
@@ -76,12 +78,12 @@ async function loadWasm(): Promise<Omit<Engine, 'reason'>> {
   registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { name: 'wasm', backend: 'wasm', device: `${cpuModel()} (WebAssembly${simd ? ' SIMD' : ''})` };
+  return { name: 'wasm', backend: 'wasm', device: `${cpuModel()} (WebAssembly${simd ? ' SIMD' : ''})`, gpu: false };
 }
 
 async function loadCpu(): Promise<Omit<Engine, 'reason'>> {
   await tf.setBackend('cpu');
-  return { name: 'cpu', backend: 'cpu', device: `${cpuModel()} (pure JavaScript)` };
+  return { name: 'cpu', backend: 'cpu', device: `${cpuModel()} (pure JavaScript)`, gpu: false };
 }
 
 const LOADERS: Record<EngineName, () => Promise<Omit<Engine, 'reason'>>> = {

@@ -14,7 +14,16 @@ export type { BatchPoint, EngineInfo, EpochResult, EvalSplit, Prediction, TopK }
 export type Progress = TrainingProgress;
 
 export type ToWorker =
-  | { type: 'train'; dbPath: string; runId: number; config: TrainConfig; checkpointDir: string; resume: boolean }
+  | {
+      type: 'train';
+      dbPath: string;
+      runId: number;
+      config: TrainConfig;
+      checkpointDir: string;
+      resume: boolean;
+      /** The user gave no size: 64 on CPU engines, GPU_DEFAULT_SIZE on GPU engines. */
+      autoSize: boolean;
+    }
   | {
       type: 'eval';
       dbPath: string;
@@ -34,7 +43,7 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | ({ type: 'engine' } & EngineInfo)
+  | ({ type: 'engine'; size: number } & EngineInfo)
   | { type: 'split'; train: number; val: number }
   | ({ type: 'progress' } & TrainingProgress)
   | ({ type: 'epoch' } & EpochResult)

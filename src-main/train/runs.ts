@@ -88,6 +88,12 @@ export class RunStore {
     this.db.prepare(`UPDATE runs SET ${set} WHERE id = @id`).run({ ...fields, id });
   }
 
+  setSize(id: number, size: number): void {
+    const cur = this.get(id);
+    if (cur)
+      this.db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...cur.config, size }), id);
+  }
+
   patchSummary(id: number, patch: Partial<RunSummary>): void {
     const cur = this.get(id);
     if (!cur) return;

@@ -78,7 +78,7 @@ export class TrainingManager {
     const { split, report } = splitForRun(this.project.db, config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
-    this.launch(runId, config, false);
+    this.launch(runId, config, false, partial.size === undefined);
     return { runId, split: report };
   }
 
@@ -180,7 +180,7 @@ export class TrainingManager {
     return { child, stderrTail };
   }
 
-  private launch(runId: number, config: TrainConfig, resume: boolean): void {
+  private launch(runId: number, config: TrainConfig, resume: boolean, autoSize = false): void {
     const { child, stderrTail } = this.spawn();
     this.runs.update(runId, { status: 'running' });
     if (child.pid !== undefined) this.runs.patchSummary(runId, { pid: child.pid });
@@ -213,6 +213,7 @@ export class TrainingManager {
       config,
       checkpointDir: this.checkpointDir(runId),
       resume,
+      autoSize,
     } satisfies ToWorker);
   }
 
@@ -229,6 +230,8 @@ export class TrainingManager {
     switch (m.type) {
       case 'engine':
         runs.update(runId, { engine: m.engine, device: m.device });
+        // The trainer settles an unspecified input size once it knows the engine (GPU: larger).
+        if (m.size !== this.mustGet(runId).config.size) runs.setSize(runId, m.size);
         runs.patchSummary(runId, { engineReason: m.reason });
         this.emit('training.started', { runId, engine: m.engine, device: m.device, reason: m.reason });
         break;

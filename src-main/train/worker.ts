@@ -8,6 +8,7 @@ import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { readState } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
+import { GPU_DEFAULT_SIZE } from './config.js';
 import { selectEngine } from './engines.js';
 import type { FromWorker, Prediction, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
@@ -51,14 +52,16 @@ function runSplit(db: DB, runId: number, split: 'train' | 'val' | 'all'): number
 async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   const engine = await selectEngine(job.config.engine);
   const info = { engine: engine.name, device: engine.device, reason: engine.reason };
-  await send({ type: 'engine', ...info });
-  const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), job.config.size);
-  const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), job.config.size);
-  await send({ type: 'split', train: trainSet.ids.length, val: valSet.ids.length });
   const resumeFrom = job.resume ? readState(job.checkpointDir) : null;
+  const config =
+    resumeFrom?.config ?? (job.autoSize && engine.gpu ? { ...job.config, size: GPU_DEFAULT_SIZE } : job.config);
+  await send({ type: 'engine', ...info, size: config.size });
+  const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), config.size);
+  const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), config.size);
+  await send({ type: 'split', train: trainSet.ids.length, val: valSet.ids.length });
   const normalization = resumeFrom?.normalization ?? pixelStats(trainSet.pixels);
   await runTraining({
-    config: resumeFrom?.config ?? job.config,
+    config,
     train: trainSet,
     val: valSet,
     engine: info,

@@ -200,3 +200,33 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
     new RegExp(`image ${least!.image_id} \\(id`),
   );
 });
+
+test('Stop at a checkpoint, Resume to the end; a bad setting is refused with its reason', async ({ page, studio }) => {
+  await page.goto(studio.openUrl.replace('#/label', '#/train'));
+  await setTinySettings(page);
+  await page.getByLabel('Input size (px)').fill('20');
+  await page.getByTestId('train').click();
+  await expect(page.getByRole('alert')).toContainText('size must be an integer in 32..512');
+  expect(studio.query('SELECT id FROM runs')).toEqual([]);
+
+  await page.getByLabel('Input size (px)').fill(String(TINY.size));
+  await page.getByLabel('Epochs').fill('8');
+  await page.getByTestId('train').click();
+  const status = page.getByTestId('run-status');
+  await expect(status).toContainText('Epoch 2/8', { timeout: 60_000 });
+  await page.getByTestId('stop').click();
+  await expect(status).toContainText('Run #1 · stopped (can resume)', { timeout: 60_000 });
+  const stoppedAt = studio.query<{ n: number }>('SELECT count(*) AS n FROM run_batches WHERE run_id = 1')[0]!.n;
+  expect(stoppedAt).toBeGreaterThan(0);
+  await expect(page.getByTestId('notification')).toContainText('Run #1 stopped at a checkpoint');
+
+  await page.getByRole('button', { name: 'Resume run #1' }).click();
+  await expect(status).toContainText('Run #1 · done', { timeout: 120_000 });
+  // One run, every step of the 8 epochs once, and the curve shows them all.
+  const steps = studio.query<{ n: number; max: number }>('SELECT count(*) AS n, max(step) AS max FROM run_batches WHERE run_id = 1')[0]!;
+  expect(steps.n).toBe(steps.max);
+  expect(steps.n).toBeGreaterThan(stoppedAt);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(steps.n));
+  await expect(page.getByTestId('epoch-chart')).toHaveAttribute('data-points', '8');
+});
+

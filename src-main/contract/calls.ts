@@ -92,6 +92,13 @@ export const callSchemas = {
   'images.get': z.object({ id: z.number().int().positive() }).strict(),
   /** Every id matching a filter, ascending: lets a virtualized grid jump to any position. */
   'images.ids': pageFilter.omit({ after: true, limit: true }),
+  /** Many thumbnails in one JPEG (a contact sheet): one load per block of the Browse grid instead of one per image. */
+  'images.sheet': z
+    .object({
+      ids: z.array(z.number().int().positive()).min(1).max(240),
+      width: z.number().int().min(16).max(256).default(96),
+    })
+    .strict(),
   'labels.set': labelInput,
   'labels.setMany': z
     .object({
@@ -162,6 +169,15 @@ export interface ProjectInfo {
   appVersion: string;
 }
 
+/** Thumbnails of `ids` in rows of `columns`, each cellWidth x cellHeight, as one JPEG data URL. */
+export interface ThumbSheet {
+  ids: number[];
+  columns: number;
+  cellWidth: number;
+  cellHeight: number;
+  dataUrl: string;
+}
+
 export interface LabelHistoryEntry {
   id: number;
   at: number;
@@ -178,6 +194,7 @@ export interface Outputs {
   'images.page': ImagePage;
   'images.get': ImageSummary;
   'images.ids': { ids: number[] };
+  'images.sheet': ThumbSheet;
   'labels.set': ImageSummary;
   'labels.setMany': { updated: number };
   'labels.history': LabelHistoryEntry[];

@@ -44,7 +44,9 @@ test('Label, Browse and Coverage views, light and dark', async ({ page, studio }
   await cells.nth(7).click({ modifiers: ['Control'] });
   await cells.nth(10).click({ modifiers: ['Shift'] });
   await expect(page.getByText('4 selected')).toBeVisible();
-  await expect(page.locator('.cell img').first()).toHaveJSProperty('complete', true);
+  // Thumbnails come as contact sheets (images.sheet); wait until every visible cell shows one.
+  await expect(page.locator('.cell .thumb').first()).toHaveCSS('background-image', /^url\("blob:/);
+  await expect(page.locator('.cell .thumb:not([style*="blob:"])')).toHaveCount(0);
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: join(OUT, 'browse.png') });
 

@@ -11,6 +11,17 @@ import { stats } from './stats.svelte';
 import { sameFilter, type ImageFilter } from '../filter';
 
 export const BLOCK = 120;
+/** Contact sheets kept (about 130 KB each); older ones are released. */
+const SHEETS_KEPT = 48;
+
+/** One block's thumbnails in one image (see images.sheet), as a blob: URL. */
+export interface Sheet {
+  url: string;
+  columns: number;
+  rows: number;
+  /** Position of each image id on the sheet. */
+  at: Map<number, number>;
+}
 export const MAX_SELECTION = 10_000;
 
 export class Browse {
@@ -30,6 +41,11 @@ export class Browse {
   #idsGeneration = 0;
   /** Bumped when cached summaries go stale: blocks fetched before are dropped. */
   #generation = 0;
+  /** Sheets by the ids they show (labels never change them, so they outlive invalidate()). */
+  readonly #sheets = new SvelteMap<string, Sheet>();
+  // Bookkeeping only, never rendered.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #sheetsPending = new Set<string>();
 
   async load(filter: ImageFilter, force = false): Promise<void> {
     if (!force && sameFilter(filter, this.filter) && this.ids.length > 0) return;
@@ -59,12 +75,53 @@ export class Browse {
     return this.#blocks.get(Math.floor(index / BLOCK))?.get(id);
   }
 
-  /** Makes sure the summaries of positions [start, end) are loaded or on their way. */
+  /** The contact sheet that holds the thumbnail at a position, once loaded. */
+  sheet(index: number): Sheet | undefined {
+    const b = Math.floor(index / BLOCK);
+    return this.#sheets.get(this.#sheetKey(b));
+  }
+
+  #sheetKey(b: number): string {
+    const first = this.ids[b * BLOCK];
+    const last = this.ids[Math.min(this.ids.length, (b + 1) * BLOCK) - 1];
+    // The ids of a block are ascending, so first, last and count name them well enough.
+    return `${first}-${last}-${Math.min(BLOCK, this.ids.length - b * BLOCK)}`;
+  }
+
+  /** Makes sure the summaries and thumbnails of positions [start, end) are loaded or on their way. */
   ensure(start: number, end: number): void {
     const last = Math.min(end, this.ids.length) - 1;
     for (let b = Math.floor(Math.max(0, start) / BLOCK); b <= Math.floor(last / BLOCK); b++) {
-      if (this.#blocks.has(b) || this.#pending.has(b)) continue;
-      void this.#fetchBlock(b);
+      if (!this.#blocks.has(b) && !this.#pending.has(b)) void this.#fetchBlock(b);
+      const key = this.#sheetKey(b);
+      if (!this.#sheets.has(key) && !this.#sheetsPending.has(key)) void this.#fetchSheet(b, key);
+    }
+  }
+
+  async #fetchSheet(b: number, key: string): Promise<void> {
+    const ids = this.ids.slice(b * BLOCK, (b + 1) * BLOCK);
+    if (ids.length === 0) return;
+    this.#sheetsPending.add(key);
+    try {
+      const sheet = await api.call('images.sheet', { ids, width: 96 });
+      const blob = dataUrlToBlob(sheet.dataUrl);
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built once, never mutated
+      const at = new Map(sheet.ids.map((id, i) => [id, i]));
+      this.#sheets.set(key, {
+        url: URL.createObjectURL(blob),
+        columns: sheet.columns,
+        rows: Math.ceil(sheet.ids.length / sheet.columns),
+        at,
+      });
+      for (const [old, s] of this.#sheets) {
+        if (this.#sheets.size <= SHEETS_KEPT) break;
+        URL.revokeObjectURL(s.url);
+        this.#sheets.delete(old);
+      }
+    } catch {
+      // No thumbnails for this block for now; the next scroll past it asks again.
+    } finally {
+      this.#sheetsPending.delete(key);
     }
   }
 
@@ -154,4 +211,14 @@ export class Browse {
       this.error = (e as Error).message;
     }
   }
+}
+
+/** Decodes a base64 data: URL (connect-src does not allow fetching data: URLs). */
+function dataUrlToBlob(dataUrl: string): Blob {
+  const comma = dataUrl.indexOf(',');
+  const type = /^data:([^;,]+)/.exec(dataUrl)?.[1] ?? 'application/octet-stream';
+  const binary = atob(dataUrl.slice(comma + 1));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Blob([bytes], { type });
 }

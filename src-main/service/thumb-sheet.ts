@@ -1,0 +1,45 @@
+/**
+ * Contact sheets: many thumbnails in one JPEG. The Browse grid asks for one
+ * sheet per block of images instead of one request per thumbnail, because
+ * per-image loading (not rendering) is what costs the renderer long frames:
+ * each load leaves objects for the garbage collector, which then pauses.
+ */
+import sharp from 'sharp';
+import { AppError } from '../contract/envelope.js';
+import type { ThumbSheet } from '../contract/calls.js';
+import type { ImageStore } from '../store/images.js';
+
+/** Thumbnails are laid out in rows of this many. */
+const COLUMNS = 12;
+
+export async function thumbSheet(images: ImageStore, ids: number[], width: number): Promise<ThumbSheet> {
+  // Bengali.AI crops are 236x137; keep that shape so most thumbnails fill their cell.
+  const height = Math.round((width * 137) / 236);
+  const tiles = await Promise.all(
+    ids.map(async (id, i) => {
+      const found = images.bytes(id);
+      if (!found) throw new AppError('not_found', `Image ${id} does not exist.`);
+      const input = await sharp(found.bytes)
+        .resize(width, height, { fit: 'contain', background: '#ffffff' })
+        .flatten({ background: '#ffffff' })
+        .png({ compressionLevel: 1 })
+        .toBuffer()
+        .catch(() => null); // an undecodable image stays a white tile rather than failing the sheet
+      return input && { input, left: (i % COLUMNS) * width, top: Math.floor(i / COLUMNS) * height };
+    }),
+  );
+  const rows = Math.max(1, Math.ceil(ids.length / COLUMNS));
+  const jpeg = await sharp({
+    create: { width: COLUMNS * width, height: rows * height, channels: 3, background: '#ffffff' },
+  })
+    .composite(tiles.filter((t) => t !== null))
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return {
+    ids,
+    columns: COLUMNS,
+    cellWidth: width,
+    cellHeight: height,
+    dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+  };
+}

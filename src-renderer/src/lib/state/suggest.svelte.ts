@@ -23,10 +23,14 @@ class SuggestRun {
     else localStorage.setItem(KEY, String(id));
   }
 
-  /** Suggestions for images, fetched together; each image's promise is cached. */
-  fetch(runId: number, imageIds: number[]): Promise<Prediction | null>[] {
+  /**
+   * The suggestion for imageIds[0], the rest being the images that come next.
+   * Images are requested in blocks (a request may start a trainer process):
+   * when the first is missing, or when at least `block` of the window are.
+   */
+  get(runId: number, imageIds: number[], block: number): Promise<Prediction | null> {
     const missing = imageIds.filter((id) => !this.#cache.has(`${runId}:${id}`));
-    if (missing.length) {
+    if (missing.length && (missing[0] === imageIds[0] || missing.length >= block)) {
       const all = api.call('runs.suggest', { runId, imageIds: missing, k: 3 });
       for (const id of missing) {
         const one = all.then(
@@ -40,7 +44,7 @@ class SuggestRun {
       }
       while (this.#cache.size > KEEP) this.#cache.delete(this.#cache.keys().next().value!);
     }
-    return imageIds.map((id) => this.#cache.get(`${runId}:${id}`)!);
+    return this.#cache.get(`${runId}:${imageIds[0]}`)!;
   }
 }
 

@@ -153,9 +153,10 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
   const runId = await trainByApi(page, studio);
   await page.goto(studio.openUrl);
   const suggestions = page.getByTestId('suggestions');
-  await expect(suggestions).toContainText(`Model run #${runId}`);
+  await expect(suggestions).toContainText(`Run #${runId}`);
   const accept = suggestions.getByRole('button', { name: /Accept/ });
   await expect(accept).toBeVisible({ timeout: 30_000 });
+  await page.screenshot({ path: join(SHOTS, 'label-suggestions.png') });
   const alt = await page.getByRole('img', { name: /Handwritten grapheme/ }).getAttribute('alt');
   const imageName = /image (\S+) \(id/.exec(alt ?? '')![1]!;
   const id = studio.query<{ id: number }>('SELECT id FROM images WHERE image_id = ?', imageName)[0]!.id;

@@ -29,14 +29,27 @@ interface TraceEvent {
   args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number } };
 }
 
-const SCRIPT = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'EventDispatch', 'FireAnimationFrame', 'RunMicrotasks', 'v8.callFunction']);
+const SCRIPT = new Set([
+  'FunctionCall',
+  'EvaluateScript',
+  'TimerFire',
+  'EventDispatch',
+  'FireAnimationFrame',
+  'RunMicrotasks',
+  'v8.callFunction',
+]);
 
 /**
  * Main-thread tasks of the page's renderer over 50 ms (wall time: this trace
  * carries no thread time), what each spent its time on, and the longest
  * single script event (the page's own JavaScript, where this view's work runs).
  */
-function longTasksFromTrace(trace: Buffer): { tasks: number; wallMs: number[]; breakdown: string[]; longestScriptMs: number } {
+function longTasksFromTrace(trace: Buffer): {
+  tasks: number;
+  wallMs: number[];
+  breakdown: string[];
+  longestScriptMs: number;
+} {
   const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
   const main = new Set(
     events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
@@ -94,7 +107,9 @@ test('Train view: long tasks while events stream, 168x168 matrix draw time', asy
     return ((await res.json()) as { value: { runId: number } }).value.runId;
   });
   // Mounting the run (two charts) is a one-time cost, reported apart; the stream is what is measured.
-  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')))
+    .toBeGreaterThan(0);
   const mount = await page.evaluate(() => {
     const w = globalThis as unknown as { __longTasks: number[]; __frames: number };
     const out = [...w.__longTasks];

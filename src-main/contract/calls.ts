@@ -138,7 +138,9 @@ export const callSchemas = {
   /** Deletes a run that is not training, with its checkpoints and predictions. */
   'runs.delete': z.object({ runId }).strict(),
   /** Predicts and stores every image of a scope with the run's checkpoint (suggestions, uncertainty, suspects). */
-  'runs.score': z.object({ runId, scope: z.enum(SCORE_SCOPES).default('val'), force: z.boolean().default(false) }).strict(),
+  'runs.score': z
+    .object({ runId, scope: z.enum(SCORE_SCOPES).default('val'), force: z.boolean().default(false) })
+    .strict(),
   /** Confusion of the run's stored validation predictions against the current labels (what drill-down shows). */
   'runs.confusion': z.object({ runId }).strict(),
   /** Labeled validation images whose out-of-sample prediction most confidently disagrees with the label. */

@@ -197,8 +197,11 @@ export class Service {
   private runFilter(f: ParsedInput<'images.ids'>): boolean {
     const wants = f.pred !== undefined || (f.order !== undefined && f.order !== 'id');
     if (wants && f.run === undefined)
-      throw new AppError('invalid_input', 'pred and order=uncertainty need run', [{ path: 'run', message: 'required' }]);
-    if (f.run !== undefined && !this.training.runs.get(f.run)) throw new AppError('not_found', `run ${f.run} does not exist`);
+      throw new AppError('invalid_input', 'pred and order=uncertainty need run', [
+        { path: 'run', message: 'required' },
+      ]);
+    if (f.run !== undefined && !this.training.runs.get(f.run))
+      throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;
   }
 

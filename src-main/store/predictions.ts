@@ -15,7 +15,11 @@ import type { Prediction, TopK } from '../contract/training.js';
 import type { DB } from './db.js';
 import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary } from './images.js';
 
-const OFFSET: Record<Component, number> = { root: 0, vowel: CLASS_COUNTS.root, consonant: CLASS_COUNTS.root + CLASS_COUNTS.vowel };
+const OFFSET: Record<Component, number> = {
+  root: 0,
+  vowel: CLASS_COUNTS.root,
+  consonant: CLASS_COUNTS.root + CLASS_COUNTS.vowel,
+};
 export const PROBS_LENGTH = CLASS_COUNTS.root + CLASS_COUNTS.vowel + CLASS_COUNTS.consonant;
 
 export function slice(probs: Float32Array, c: Component): Float32Array {
@@ -179,7 +183,15 @@ export class PredictionStore {
         if (p[label]! >= p[predicted]!) continue;
         const labelPrior = prior[OFFSET[c] + label]!;
         const score = Math.log(p[label]! + EPS) - Math.log(labelPrior + EPS);
-        doubts.push({ component: c, label, labelProb: p[label]!, predicted, predictedProb: p[predicted]!, labelPrior, score });
+        doubts.push({
+          component: c,
+          label,
+          labelProb: p[label]!,
+          predicted,
+          predictedProb: p[predicted]!,
+          labelPrior,
+          score,
+        });
       }
       if (doubts.length === 0) return;
       doubts.sort((a, b) => a.score - b.score);

@@ -87,7 +87,11 @@ export const test = base.extend<{ studio: TrainStudio }>({
   },
   page: async ({ page }, use) => {
     await page.addInitScript(() => {
-      const store = (globalThis as unknown as { localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void } }).localStorage;
+      const store = (
+        globalThis as unknown as {
+          localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+        }
+      ).localStorage;
       if (!store.getItem('grapheme-studio.annotator')) store.setItem('grapheme-studio.annotator', 'tariq');
     });
     await use(page);

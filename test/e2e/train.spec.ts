@@ -26,7 +26,11 @@ async function setTinySettings(page: Page): Promise<void> {
 async function callApi<T>(page: Page, method: string, input: unknown): Promise<T> {
   return page.evaluate(
     async ([m, i]) => {
-      const res = await fetch(`/api/${m}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(i) });
+      const res = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(i),
+      });
       const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
       if (!body.ok) throw new Error(body.error!.message);
       return body.value;
@@ -146,7 +150,10 @@ test('the confusion matrix zooms to readable glyphs around a confusion (screensh
   ).toHaveLength(1);
   await first.click();
   await expect(page).toHaveURL(new RegExp(`#/label\\?state=all&at=${suspectId}`));
-  await expect(page.getByRole('img', { name: /Handwritten grapheme/ })).toHaveAttribute('alt', new RegExp(`\\(id ${suspectId}\\)`));
+  await expect(page.getByRole('img', { name: /Handwritten grapheme/ })).toHaveAttribute(
+    'alt',
+    new RegExp(`\\(id ${suspectId}\\)`),
+  );
 });
 
 test('Label view: a trained run suggests, Alt+A accepts all three and saves', async ({ page, studio }) => {
@@ -160,11 +167,9 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
   const alt = await page.getByRole('img', { name: /Handwritten grapheme/ }).getAttribute('alt');
   const imageName = /image (\S+) \(id/.exec(alt ?? '')![1]!;
   const id = studio.query<{ id: number }>('SELECT id FROM images WHERE image_id = ?', imageName)[0]!.id;
-  const top = await callApi<{ predictions: { root: { classId: number }[]; vowel: { classId: number }[]; consonant: { classId: number }[] }[] }>(
-    page,
-    'runs.suggest',
-    { runId, imageIds: [id], k: 1 },
-  );
+  const top = await callApi<{
+    predictions: { root: { classId: number }[]; vowel: { classId: number }[]; consonant: { classId: number }[] }[];
+  }>(page, 'runs.suggest', { runId, imageIds: [id], k: 1 });
   const want = top.predictions[0]!;
 
   await page.keyboard.press('Alt+A');
@@ -224,10 +229,11 @@ test('Stop at a checkpoint, Resume to the end; a bad setting is refused with its
   await page.getByRole('button', { name: 'Resume run #1' }).click();
   await expect(status).toContainText('Run #1 · done', { timeout: 120_000 });
   // One run, every step of the 8 epochs once, and the curve shows them all.
-  const steps = studio.query<{ n: number; max: number }>('SELECT count(*) AS n, max(step) AS max FROM run_batches WHERE run_id = 1')[0]!;
+  const steps = studio.query<{ n: number; max: number }>(
+    'SELECT count(*) AS n, max(step) AS max FROM run_batches WHERE run_id = 1',
+  )[0]!;
   expect(steps.n).toBe(steps.max);
   expect(steps.n).toBeGreaterThan(stoppedAt);
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(steps.n));
   await expect(page.getByTestId('epoch-chart')).toHaveAttribute('data-points', '8');
 });
-

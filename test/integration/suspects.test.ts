@@ -68,13 +68,21 @@ async function shapesFixture(dir: string, count: number): Promise<{ folder: stri
     const fill = (x0: number, y0: number, w: number, h: number) => {
       for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) px[y * 64 + x] = 0;
     };
-    for (const [x, y, w, h] of [[0, 0, 64, 2], [0, 62, 64, 2], [0, 0, 2, 64], [62, 0, 2, 64]] as const) fill(x, y, w, h);
+    for (const [x, y, w, h] of [
+      [0, 0, 64, 2],
+      [0, 62, 64, 2],
+      [0, 0, 2, 64],
+      [62, 0, 2, 64],
+    ] as const)
+      fill(x, y, w, h);
     fill(5 + vowel * 5, 8, 3, 30);
     fill(8, 40 + consonant * 3, 20, 2);
     fill(32 + (root % 3) * 9, 42 + Math.floor(root / 3) * 9, 6, 6);
     for (let k = 0; k < 12; k++) px[(4 + Math.floor(random() * 56)) * 64 + 4 + Math.floor(random() * 56)] = 120;
     const name = `s${String(n).padStart(4, '0')}.png`;
-    await sharp(px, { raw: { width: 64, height: 64, channels: 1 } }).png().toFile(join(folder, name));
+    await sharp(px, { raw: { width: 64, height: 64, channels: 1 } })
+      .png()
+      .toFile(join(folder, name));
     rows.push(`${name},${root},${vowel},${consonant}`);
   }
   const labels = join(dir, 'labels.csv');
@@ -115,7 +123,7 @@ describe('suspect labels', () => {
     // Spread over the ranking instead of only the easiest: every other candidate.
     const planted = candidates.filter((_, i) => i % 2 === 0).slice(0, PLANTED);
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (const c of planted) c.wrong = (c.img.vowel! + 1 + Math.floor(random() * 10)) % 11;
     for (const c of planted) {
       await h['labels.set']({
@@ -145,7 +153,6 @@ describe('suspect labels', () => {
     const trainSet = new Set(train);
     expect(after.items.some((s) => trainSet.has(s.imageId))).toBe(false);
   });
-
 });
 
 describe('predictions of a run on real handwriting', () => {
@@ -172,7 +179,12 @@ describe('predictions of a run on real handwriting', () => {
       confusion[c].forEach((row, truth) => row.forEach((n, p) => n > 0 && cells.push([c, truth, p, n])));
     let checked = 0;
     for (const [component, truth, p, n] of cells) {
-      const { ids } = await h['images.ids']({ state: 'labeled', [component]: truth, run: runId, pred: { component, cls: p } });
+      const { ids } = await h['images.ids']({
+        state: 'labeled',
+        [component]: truth,
+        run: runId,
+        pred: { component, cls: p },
+      });
       expect(ids).toHaveLength(n);
       const preds = service.insights.store.suggestions(runId, ids, 1);
       for (const pr of preds) expect(pr[component][0]!.classId).toBe(p);
@@ -182,7 +194,13 @@ describe('predictions of a run on real handwriting', () => {
     expect(checked).toBe(cells.length);
     // The page form agrees with the ids form.
     const [component, truth, p, n] = cells.find((x) => x[3] > 1) ?? cells[0]!;
-    const page = await h['images.page']({ state: 'labeled', [component]: truth, run: runId, pred: { component, cls: p }, limit: 1 });
+    const page = await h['images.page']({
+      state: 'labeled',
+      [component]: truth,
+      run: runId,
+      pred: { component, cls: p },
+      limit: 1,
+    });
     expect(page.total).toBe(n);
     expect(() => h['images.ids']({ pred: { component: 'root', cls: 0 } })).toThrow(/need run/);
   });
@@ -192,12 +210,21 @@ describe('predictions of a run on real handwriting', () => {
     const h = service.handlers;
     const some = valIds(t).slice(0, 25);
     for (const id of some)
-      await h['labels.set']({ imageId: id, state: 'unlabeled', root: null, vowel: null, consonant: null, annotator: 'a' });
+      await h['labels.set']({
+        imageId: id,
+        state: 'unlabeled',
+        root: null,
+        vowel: null,
+        consonant: null,
+        annotator: 'a',
+      });
     const score = await h['runs.score']({ runId, scope: 'unlabeled', force: false });
     expect(score.stored).toBe(25);
     const ids = (await h['images.ids']({ state: 'unlabeled', run: runId, order: 'uncertainty' })).ids;
     expect(ids).toHaveLength(25);
-    const conf = service.project.db.prepare('SELECT confidence FROM predictions WHERE run_id = ? AND image_id = ?').pluck();
+    const conf = service.project.db
+      .prepare('SELECT confidence FROM predictions WHERE run_id = ? AND image_id = ?')
+      .pluck();
     const confs = ids.map((id) => conf.get(runId, id) as number);
     expect(confs).toEqual([...confs].sort((a, b) => a - b));
     const paged: number[] = [];

@@ -15,6 +15,7 @@ import { logInternalError } from '../service/log.js';
 import { Service } from '../service/service.js';
 import { dataDir, ensureStarterProject } from '../service/starter.js';
 import { Project } from '../store/project.js';
+import { utilityLauncher } from '../train/launcher.js';
 import { CSP } from '../web/security.js';
 import { projectFromArgv } from './args.js';
 import type { BrowserWindow, ElectronApi } from './electron-api.js';
@@ -55,7 +56,8 @@ function recentProjects(): string[] {
 async function openProject(file: string): Promise<void> {
   let next: Service;
   try {
-    next = new Service(new Project(file));
+    // The trainer runs in a utilityProcess: a native crash or GPU out-of-memory there never takes the window down.
+    next = new Service(new Project(file), { trainerLauncher: utilityLauncher(electron.utilityProcess) });
   } catch (err) {
     dialog.showErrorBox('Cannot open project', (err as Error).message);
     return;

@@ -19,13 +19,23 @@ export async function thumbSheet(images: ImageStore, ids: number[], width: numbe
     ids.map(async (id, i) => {
       const found = images.bytes(id);
       if (!found) throw new AppError('not_found', `Image ${id} does not exist.`);
+      // Raw pixels go straight into the composite: no encode and decode again per tile.
       const input = await sharp(found.bytes)
         .resize(width, height, { fit: 'contain', background: '#ffffff' })
         .flatten({ background: '#ffffff' })
-        .png({ compressionLevel: 1 })
-        .toBuffer()
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true })
         .catch(() => null); // an undecodable image stays a white tile rather than failing the sheet
-      return input && { input, left: (i % COLUMNS) * width, top: Math.floor(i / COLUMNS) * height };
+      if (!input) return null;
+      const { width: w, height: h, channels } = input.info;
+      return {
+        input: input.data,
+        raw: { width: w, height: h, channels },
+        left: (i % COLUMNS) * width,
+        top: Math.floor(i / COLUMNS) * height,
+      };
     }),
   );
   const rows = Math.max(1, Math.ceil(ids.length / COLUMNS));

@@ -46,6 +46,8 @@ export class Browse {
   // Bookkeeping only, never rendered.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #sheetsPending = new Set<string>();
+  /** Decoded sheet images held so the browser keeps their pixels ready. */
+  #decoded: HTMLImageElement[] = [];
 
   async load(filter: ImageFilter, force = false): Promise<void> {
     if (!force && sameFilter(filter, this.filter) && this.ids.length > 0) return;
@@ -88,11 +90,18 @@ export class Browse {
     return `${first}-${last}-${Math.min(BLOCK, this.ids.length - b * BLOCK)}`;
   }
 
-  /** Makes sure the summaries and thumbnails of positions [start, end) are loaded or on their way. */
+  /** Makes sure the summaries of positions [start, end) are loaded or on their way. */
   ensure(start: number, end: number): void {
     const last = Math.min(end, this.ids.length) - 1;
     for (let b = Math.floor(Math.max(0, start) / BLOCK); b <= Math.floor(last / BLOCK); b++) {
       if (!this.#blocks.has(b) && !this.#pending.has(b)) void this.#fetchBlock(b);
+    }
+  }
+
+  /** Makes sure the thumbnails (contact sheets) of positions [start, end) are loaded or on their way. */
+  ensureSheets(start: number, end: number): void {
+    const last = Math.min(end, this.ids.length) - 1;
+    for (let b = Math.floor(Math.max(0, start) / BLOCK); b <= Math.floor(last / BLOCK); b++) {
       const key = this.#sheetKey(b);
       if (!this.#sheets.has(key) && !this.#sheetsPending.has(key)) void this.#fetchSheet(b, key);
     }
@@ -105,10 +114,17 @@ export class Browse {
     try {
       const sheet = await api.call('images.sheet', { ids, width: 96 });
       const blob = dataUrlToBlob(sheet.dataUrl);
+      const url = URL.createObjectURL(blob);
+      // Decode off the main thread before any cell paints it, so no frame waits on a JPEG decode.
+      const probe = new Image();
+      probe.src = url;
+      await probe.decode().catch(() => undefined);
+      this.#decoded.push(probe);
+      if (this.#decoded.length > SHEETS_KEPT) this.#decoded.shift();
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built once, never mutated
       const at = new Map(sheet.ids.map((id, i) => [id, i]));
       this.#sheets.set(key, {
-        url: URL.createObjectURL(blob),
+        url,
         columns: sheet.columns,
         rows: Math.ceil(sheet.ids.length / sheet.columns),
         at,

@@ -10,6 +10,8 @@ import { fail, type Envelope } from '../../../../src-main/contract/envelope';
 interface Bridge {
   invoke(method: string, input: unknown): Promise<Envelope<unknown>>;
   on(callback: (event: string, payload: unknown) => void): () => void;
+  /** Desktop app only: the file-system path of a dropped File. */
+  pathForFile?(file: File): string;
 }
 
 declare global {
@@ -58,3 +60,10 @@ function ipcTransport(bridge: Bridge): Transport {
 }
 
 export const api: Client = createClient(window.graphemeStudio ? ipcTransport(window.graphemeStudio) : httpTransport());
+
+/** File-system paths of dropped files, where the desktop app can tell them; null in browser mode. */
+export function droppedPaths(files: FileList | File[]): string[] | null {
+  const bridge = window.graphemeStudio;
+  if (!bridge?.pathForFile) return null;
+  return Array.from(files, (f) => bridge.pathForFile!(f)).filter((p) => p !== '');
+}

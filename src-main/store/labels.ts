@@ -104,7 +104,11 @@ export class LabelStore {
     });
   }
 
-  /** Reverts this annotator's latest edit gesture that is not yet undone. */
+  /**
+   * Reverts this annotator's latest edit gesture that is not yet undone.
+   * Images another annotator (or a later import) has changed since are left
+   * as they are: undo never silently discards someone else's write.
+   */
   undo(annotator: string, at = Date.now()): number[] {
     return this.replay(annotator, 'undo', at);
   }
@@ -133,18 +137,19 @@ export class LabelStore {
         )
         .all(gesture) as Record<string, number | string | null>[];
       const changed: number[] = [];
+      const side = (name: 'before' | 'after', r: Record<string, number | string | null>): LabelValue => ({
+        state: r[`${name}_state`] as LabelState,
+        root: r[`${name}_root`] as number | null,
+        vowel: r[`${name}_vowel`] as number | null,
+        consonant: r[`${name}_consonant`] as number | null,
+      });
       for (const r of rows) {
         const imageId = r.image_id as number;
-        const side = direction === 'undo' ? 'before' : 'after';
-        const target: LabelValue = {
-          state: r[`${side}_state`] as LabelState,
-          root: r[`${side}_root`] as number | null,
-          vowel: r[`${side}_vowel`] as number | null,
-          consonant: r[`${side}_consonant`] as number | null,
-        };
+        const [from, to] = direction === 'undo' ? (['after', 'before'] as const) : (['before', 'after'] as const);
         const cur = this.current.get(imageId) as CurrentRow | undefined;
-        if (!cur) continue;
-        this.write(gesture, imageId, cur, target, annotator, direction, at, null);
+        // Someone changed this image since the gesture: their label stands (last write wins), undo skips it.
+        if (!cur || !same(cur, side(from, r))) continue;
+        this.write(gesture, imageId, cur, side(to, r), annotator, direction, at, null);
         changed.push(imageId);
       }
       this.db

@@ -1,19 +1,9 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { encodeImage, type Encoded } from './encode.js';
+import { workerScript } from '../store/worker-script.js';
 
 type Pending = { resolve: (e: Encoded) => void; reject: (err: Error) => void };
-
-/** The compiled worker: next to this file after a build, or in dist/ when running from sources (tests). */
-function workerScript(): string | undefined {
-  for (const rel of ['./encode-worker.js', '../../dist/main/ingest/encode-worker.js']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return undefined;
-}
 
 /**
  * Encodes images on worker threads so the importing thread only decodes
@@ -26,7 +16,7 @@ export class EncodePool {
   private nextId = 0;
 
   constructor(size = Math.max(1, availableParallelism())) {
-    const script = workerScript();
+    const script = workerScript(import.meta.url, 'ingest', 'encode-worker.js');
     if (!script) return;
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);

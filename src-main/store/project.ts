@@ -1,10 +1,13 @@
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Taxonomy } from '../contract/domain.js';
 import { openDatabase, type DB } from './db.js';
 import { ImageStore } from './images.js';
 import { LabelStore } from './labels.js';
 import { loadTaxonomy, seedTaxonomy } from './taxonomy.js';
 import { SCHEMA_VERSION } from './migrations/index.js';
+import { sqliteNativeBinding } from './native.js';
+import { workerScript } from './worker-script.js';
 
 /** One open project file and the stores over it. */
 export class Project {
@@ -29,21 +32,28 @@ export class Project {
     return SCHEMA_VERSION;
   }
 
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointer: Worker | undefined;
 
   /**
-   * For long-lived processes (the app, browser mode): fold the WAL back into
-   * the database on a timer, so that a label save rarely pays for an automatic
-   * checkpoint on its way to the user's acknowledgement.
+   * For long-lived processes (the app, browser mode): a worker thread folds
+   * the WAL back into the database every second, and this connection's own
+   * automatic checkpoint moves out to a 64 MB WAL as a backstop, so a label
+   * save is not the one that pays for a checkpoint.
    */
-  startBackgroundCheckpoints(everyMs = 5_000): void {
-    this.checkpointTimer ??= setInterval(() => {
-      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
-    }, everyMs).unref();
+  startBackgroundCheckpoints(everyMs = 1_000): void {
+    if (this.checkpointer || this.path === ':memory:') return;
+    const script = workerScript(import.meta.url, 'store', 'checkpoint-worker.js');
+    if (!script) return;
+    const nativeBinding = sqliteNativeBinding();
+    this.checkpointer = new Worker(script, { workerData: { file: this.path, everyMs, nativeBinding } });
+    this.checkpointer.unref();
+    this.checkpointer.on('error', () => this.db.open && this.db.pragma('wal_autocheckpoint = 1000'));
+    this.db.pragma('wal_autocheckpoint = 8000');
   }
 
   close(): void {
-    clearInterval(this.checkpointTimer);
+    this.checkpointer?.postMessage('stop');
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
   }
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -215,6 +215,25 @@ describe('image pages', () => {
       expect(details).toMatch(new RegExp(`USING (COVERING )?INDEX labels_${col}`));
       expect(details).not.toContain('TEMP B-TREE');
     }
+    p.close();
+  });
+});
+
+describe('background checkpoints', () => {
+  it('fold label writes into the database file from a worker thread, not the writing connection', async () => {
+    const file = join(tempDir(), 'p.sqlite');
+    const p = new Project(file);
+    const ids = addImages(p, 20);
+    p.db.pragma('wal_checkpoint(TRUNCATE)');
+    p.startBackgroundCheckpoints(200);
+    expect(p.db.pragma('wal_autocheckpoint', { simple: true })).toBe(8000);
+    const before = statSync(file).mtimeMs;
+    await new Promise((r) => setTimeout(r, 50));
+    for (const id of ids) p.labels.apply([label(id, 7)], 'ann', 'edit');
+    // The writes sit in the WAL; only a checkpoint changes the database file itself.
+    const deadline = Date.now() + 5_000;
+    while (statSync(file).mtimeMs === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(file).mtimeMs).toBeGreaterThan(before);
     p.close();
   });
 });

@@ -37,7 +37,9 @@ describe('grapheme-studio CLI', () => {
     expect(usage.stderr).toContain('import needs --folder, --parquet or --labels');
     const missing = cli(['import', '--db', join(dir, 'p.sqlite'), '--folder', join(dir, 'nope'), '--json']);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'bad_input', message: `Folder not found: ${join(dir, 'nope')}` } });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      error: { code: 'bad_input', message: `Folder not found: ${join(dir, 'nope')}` },
+    });
     expect(missing.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 
@@ -65,7 +67,9 @@ describe('an import killed with SIGKILL', () => {
     const db = join(dir, 'p.sqlite');
     cli(['stats', '--db', db, '--json']); // create the project first
 
-    const child = spawn(process.execPath, [CLI, 'import', '--db', db, '--parquet', file, '--json'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'import', '--db', db, '--parquet', file, '--json'], {
+      stdio: 'ignore',
+    });
     const reader = new Database(db, { readonly: true });
     const count = () => (reader.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
     const deadline = Date.now() + 60_000;
@@ -82,7 +86,9 @@ describe('an import killed with SIGKILL', () => {
     expect(check.pragma('foreign_key_check')).toEqual([]);
     check.close();
 
-    const rerun = JSON.parse(cli(['import', '--db', db, '--parquet', file, '--labels', join(dir, 'train.csv'), '--json']).stdout);
+    const rerun = JSON.parse(
+      cli(['import', '--db', db, '--parquet', file, '--labels', join(dir, 'train.csv'), '--json']).stdout,
+    );
     expect(rerun.imported + rerun.duplicates).toBe(1500);
     expect(rerun.duplicates).toBe(partial);
     expect(rerun.labeled).toBe(1500);

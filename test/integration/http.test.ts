@@ -14,14 +14,21 @@ interface Reply {
   body: string;
 }
 
-function http(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+function http(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
   return new Promise<Reply>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -79,7 +86,9 @@ describe('browser mode security', () => {
     expect((await http(port, '/', { headers: { host: 'evil.example' } })).status).toBe(403);
     expect((await http(port, '/api/stats.get', json(token, {}, { origin: 'http://evil.example' }))).status).toBe(403);
     expect((await http(port, '/api/stats.get', json(token, {}, { origin: 'null' }))).status).toBe(403);
-    expect((await http(port, '/api/stats.get', json(token, {}, { origin: `http://127.0.0.1:${port}` }))).status).toBe(200);
+    expect((await http(port, '/api/stats.get', json(token, {}, { origin: `http://127.0.0.1:${port}` }))).status).toBe(
+      200,
+    );
     expect((await http(port, '/api/stats.get', json(token, {}, { host: `localhost:${port}` }))).status).toBe(200);
   });
 
@@ -90,7 +99,10 @@ describe('browser mode security', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(String(page.headers['set-cookie'])).toContain('HttpOnly; SameSite=Strict');
     const cookie = String(page.headers['set-cookie']).split(';')[0]!;
-    const withCookie = await http(port, '/api/stats.get', { ...json(undefined, {}), headers: { 'content-type': 'application/json', cookie } });
+    const withCookie = await http(port, '/api/stats.get', {
+      ...json(undefined, {}),
+      headers: { 'content-type': 'application/json', cookie },
+    });
     expect(withCookie.status).toBe(200);
     expect((await http(port, '/?token=wrong')).headers['set-cookie']).toBeUndefined();
     expect((await http(port, '/../../etc/passwd')).body).toContain('Grapheme Studio');
@@ -126,7 +138,9 @@ describe('browser mode API', () => {
     expect(text).toContain('event: import.progress');
     expect(text).toMatch(/event: import.done\ndata: \{[^\n]*"imported":405/);
 
-    const page = JSON.parse((await http(port, '/api/images.page', json(token, { state: 'labeled', limit: 5 }))).body).value;
+    const page = JSON.parse(
+      (await http(port, '/api/images.page', json(token, { state: 'labeled', limit: 5 }))).body,
+    ).value;
     expect(page.total).toBe(405);
     const img = await http(port, `/image/${page.items[0].id}`, { headers: { 'x-grapheme-token': token } });
     expect([img.status, img.headers['content-type']]).toEqual([200, 'image/png']);

@@ -60,8 +60,13 @@ export interface EngineInfo {
 export interface BatchPoint {
   step: number;
   epoch: number;
+  /** The weighted sum of the three heads' cross-entropies: what the optimizer minimizes. */
   loss: number;
   lr: number;
+  /** Each head's own (unweighted) cross-entropy on the batch; null in runs recorded before schema 3. */
+  root?: number | null;
+  vowel?: number | null;
+  consonant?: number | null;
 }
 
 export interface TrainingProgress extends EngineInfo {

@@ -117,16 +117,22 @@ export class RunStore {
 
   saveBatches(id: number, points: readonly BatchPoint[]): void {
     const stmt = this.db.prepare(
-      'INSERT OR REPLACE INTO run_batches (run_id, step, epoch, loss, lr) VALUES (?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO run_batches (run_id, step, epoch, loss, lr, root_loss, vowel_loss, consonant_loss)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
-      for (const p of points) stmt.run(id, p.step, p.epoch, p.loss, p.lr);
+      for (const p of points) {
+        stmt.run(id, p.step, p.epoch, p.loss, p.lr, p.root ?? null, p.vowel ?? null, p.consonant ?? null);
+      }
     })();
   }
 
   batches(id: number): BatchPoint[] {
     return this.db
-      .prepare('SELECT step, epoch, loss, lr FROM run_batches WHERE run_id = ? ORDER BY step')
+      .prepare(
+        `SELECT step, epoch, loss, lr, root_loss AS root, vowel_loss AS vowel, consonant_loss AS consonant
+         FROM run_batches WHERE run_id = ? ORDER BY step`,
+      )
       .all(id) as BatchPoint[];
   }
 

@@ -76,7 +76,11 @@ export function trainingForward(model: tf.LayersModel, arch: TrainConfig['arch']
   return { forward: (x) => model.apply(x, { training: true }) as tf.Tensor[], afterStep: () => {}, fused: false };
 }
 
-/** One optimizer step on a batch: the summed, weighted cross-entropy of the three heads. Returns the loss. */
+/**
+ * One optimizer step on a batch: the summed, weighted cross-entropy of the
+ * three heads. Returns the loss; when `heads` is given, each head's own
+ * cross-entropy is pushed onto it (the caller disposes them).
+ */
 export function trainStep(
   net: TrainingForward,
   optimizer: tf.Optimizer,
@@ -84,14 +88,16 @@ export function trainStep(
   x: tf.Tensor4D,
   labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D>,
   lossWeights: readonly [number, number, number],
+  heads?: tf.Scalar[],
 ): tf.Scalar {
   const loss = optimizer.minimize(
     () => {
       const logits = net.forward(x);
-      const terms = COMPONENTS.map((c, i) =>
-        tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!), lossWeights[i]!),
+      const ce = COMPONENTS.map((c, i) =>
+        tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!),
       );
-      return tf.addN(terms) as tf.Scalar;
+      if (heads) for (const t of ce) heads.push(tf.keep(t.clone()) as tf.Scalar);
+      return tf.addN(ce.map((t, i) => tf.mul(t, lossWeights[i]!))) as tf.Scalar;
     },
     true,
     variables,
@@ -202,9 +208,11 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const rows = order.slice(b * config.batch, (b + 1) * config.batch);
         const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
-        const lossT = trainStep(net, optimizer, variables, x, labels, config.lossWeights);
+        const heads: tf.Scalar[] = [];
+        const lossT = trainStep(net, optimizer, variables, x, labels, config.lossWeights, heads);
         const loss = (await lossT.data())[0]!;
-        tf.dispose([x, lossT, ...Object.values(labels)]);
+        const [root, vowel, consonant] = await Promise.all(heads.map(async (h) => (await h.data())[0]!));
+        tf.dispose([x, lossT, ...heads, ...Object.values(labels)]);
         if (!Number.isFinite(loss)) {
           throw new Error(
             `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); ` +
@@ -216,7 +224,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
         lossCount++;
         images += rows.length;
         progress.add(
-          { step, epoch: epoch + 1, loss, lr },
+          { step, epoch: epoch + 1, loss, lr, root, vowel, consonant },
           rows.length,
           { epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches },
           b === batches - 1,

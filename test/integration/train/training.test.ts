@@ -71,6 +71,12 @@ describe('training run', () => {
 
     const detail = await h['runs.get']({ runId });
     expect(detail.batches.map((b) => b.step)).toEqual(Array.from({ length: 2 * batches }, (_, i) => i + 1));
+    // Every batch keeps each head's cross-entropy, and the loss is their (weight 1) sum.
+    for (const b of detail.batches) {
+      expect([b.root, b.vowel, b.consonant].every((v) => typeof v === 'number' && v > 0)).toBe(true);
+      expect(b.root! + b.vowel! + b.consonant!).toBeCloseTo(b.loss, 4);
+    }
+    expect(progress.flatMap((p) => p.points).every((b) => typeof b.root === 'number')).toBe(true);
     expect(detail.epochs).toHaveLength(2);
     const last = detail.epochs[1]!;
     expect(last.val!.samples).toBe(split.val);

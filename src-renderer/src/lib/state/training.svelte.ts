@@ -8,6 +8,7 @@
 import { api } from '../api/client';
 import type { Events } from '../../../../src-main/contract/events';
 import type {
+  BatchPoint,
   Confusion,
   EpochRecord,
   RunDetail,
@@ -22,20 +23,39 @@ export interface LossSeries {
   loss: number[];
   /** Exponential moving average (0.9), as the trainer reports it. */
   smoothed: number[];
+  /** Each head's batch cross-entropy, smoothed the same way; null where the run did not record it. */
+  root: (number | null)[];
+  vowel: (number | null)[];
+  consonant: (number | null)[];
 }
 
-const emptySeries = (): LossSeries => ({ step: [], epoch: [], loss: [], smoothed: [] });
+const emptySeries = (): LossSeries => ({
+  step: [],
+  epoch: [],
+  loss: [],
+  smoothed: [],
+  root: [],
+  vowel: [],
+  consonant: [],
+});
 
-function appendPoints(s: LossSeries, points: { step: number; epoch: number; loss: number }[]): void {
+const HEADS = ['root', 'vowel', 'consonant'] as const;
+
+/** Exponential moving average (0.9) continued from the series' last value. */
+function ema(prev: number | null | undefined, value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  return prev === null || prev === undefined ? value : 0.9 * prev + 0.1 * value;
+}
+
+function appendPoints(s: LossSeries, points: BatchPoint[]): void {
   const last = s.step.length ? s.step[s.step.length - 1]! : 0;
-  let sm = s.smoothed.length ? s.smoothed[s.smoothed.length - 1]! : NaN;
   for (const p of points) {
     if (p.step <= last) continue;
-    sm = Number.isNaN(sm) ? p.loss : 0.9 * sm + 0.1 * p.loss;
+    s.smoothed.push(ema(s.smoothed[s.smoothed.length - 1], p.loss)!);
+    for (const h of HEADS) s[h].push(ema(s[h][s[h].length - 1], p[h]));
     s.step.push(p.step);
     s.epoch.push(p.epoch);
     s.loss.push(p.loss);
-    s.smoothed.push(sm);
   }
 }
 

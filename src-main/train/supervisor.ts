@@ -50,6 +50,8 @@ export function workerPath(): string {
 interface Live {
   child: TrainerProcess;
   finished: Promise<RunRecord>;
+  /** The trainer reported done, stopped or failed; its process is only exiting. */
+  ended: boolean;
 }
 
 export class TrainingManager {
@@ -117,7 +119,8 @@ export class TrainingManager {
 
   /** One training at a time: two would share the same cores (or GPU) and both crawl. */
   private refuseIfBusy(): void {
-    const [busy] = this.live.keys();
+    // A trainer that has reported its end is only exiting: a new run may start beside it.
+    const busy = [...this.live].find(([, l]) => !l.ended)?.[0];
     if (busy !== undefined) throw new AppError('conflict', `run ${busy} is training; stop it before starting another`);
   }
 
@@ -184,16 +187,16 @@ export class TrainingManager {
     const { child, stderrTail } = this.spawn();
     this.runs.update(runId, { status: 'running' });
     if (child.pid !== undefined) this.runs.patchSummary(runId, { pid: child.pid });
-    let ended = false;
+    const entry = { child, ended: false } as Live;
     const finished = new Promise<RunRecord>((resolve) => {
       child.onMessage((m) => {
-        if (m.type === 'done' || m.type === 'stopped' || m.type === 'failed') ended = true;
+        if (m.type === 'done' || m.type === 'stopped' || m.type === 'failed') entry.ended = true;
         this.onMessage(runId, m);
       });
       child.onExit((code, signal) => {
-        this.live.delete(runId);
+        if (this.live.get(runId) === entry) this.live.delete(runId);
         if (!this.project.db.open) return;
-        if (!ended) {
+        if (!entry.ended) {
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
           const tail = stderrTail();
           this.fail(runId, `the trainer process ${how} before finishing${tail ? ` (${tail})` : ''}`);
@@ -201,11 +204,12 @@ export class TrainingManager {
         resolve(this.mustGet(runId));
       });
       child.onError((err) => {
-        if (!ended) this.fail(runId, `the trainer process could not run: ${err.message}`);
-        ended = true;
+        if (!entry.ended) this.fail(runId, `the trainer process could not run: ${err.message}`);
+        entry.ended = true;
       });
     });
-    this.live.set(runId, { child, finished });
+    entry.finished = finished;
+    this.live.set(runId, entry);
     child.send({
       type: 'train',
       dbPath: this.project.path,

@@ -173,7 +173,7 @@ const FILTER_COLUMNS = {
 const FILTER_KEYS = Object.keys(FILTER_COLUMNS) as (keyof typeof FILTER_COLUMNS)[];
 
 /** The WHERE clause and named parameters of a filter; column names come from a fixed table, values are bound. */
-function filterClause(filter: ImageFilter): { where: string; params: Record<string, unknown> } {
+export function filterClause(filter: ImageFilter): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
   for (const key of FILTER_KEYS) {

@@ -13,7 +13,7 @@ import { CLASS_COUNTS, COMPONENTS, type Component, type ImagePage } from '../con
 import type { RunConfusion, ScoreScope, Suspect, SuspectComponent } from '../contract/insights.js';
 import type { Prediction, TopK } from '../contract/training.js';
 import type { DB } from './db.js';
-import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary } from './images.js';
+import { SUMMARY_COLUMNS, SUMMARY_FROM, filterClause, toSummary } from './images.js';
 
 const OFFSET: Record<Component, number> = {
   root: 0,
@@ -60,14 +60,6 @@ const SCOPE_SQL: Record<ScoreScope, string> = {
   all: `SELECT i.id FROM images i`,
 };
 
-const FILTER_COLUMNS = {
-  state: 'l.state',
-  root: 'l.root',
-  vowel: 'l.vowel',
-  consonant: 'l.consonant',
-  annotator: 'l.annotator',
-  split: 's.split',
-} as const;
 const PRED_COLUMNS: Record<Component, string> = { root: 'p.root', vowel: 'p.vowel', consonant: 'p.consonant' };
 
 type Filter = ParsedInput<'images.ids'>;
@@ -202,14 +194,10 @@ export class PredictionStore {
   }
 
   private filterSql(filter: Filter): { from: string; where: string; params: Record<string, unknown> } {
-    const params: Record<string, unknown> = { run: filter.run };
+    const base = filterClause(filter);
+    const params: Record<string, unknown> = { ...base.params, run: filter.run };
     let from = `${SUMMARY_FROM} JOIN predictions p ON p.run_id = @run AND p.image_id = i.id`;
-    const clauses: string[] = [];
-    for (const key of Object.keys(FILTER_COLUMNS) as (keyof typeof FILTER_COLUMNS)[]) {
-      if (filter[key] === undefined) continue;
-      clauses.push(`${FILTER_COLUMNS[key]} = @${key}`);
-      params[key] = filter[key];
-    }
+    const clauses = base.where === '1' ? [] : [base.where];
     if (filter.pred) {
       from += ` JOIN run_splits rs ON rs.run_id = @run AND rs.image_id = i.id AND rs.split = 'val'`;
       clauses.push(`${PRED_COLUMNS[filter.pred.component]} = @predClass`);

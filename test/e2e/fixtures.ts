@@ -69,7 +69,8 @@ export function groundTruth(): Map<string, GroundTruth> {
   return out;
 }
 
-function startServer(db: string, port: number, token: string): Promise<{ proc: ChildProcess; url: string }> {
+/** Starts `grapheme-studio serve` on a project and resolves with the URL it prints. */
+export function startServer(db: string, port: number, token: string): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((ok, fail) => {
     const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', String(port)], {
       env: { ...process.env, GRAPHEME_STUDIO_TOKEN: token },

@@ -4,12 +4,13 @@
  * suggestions), served by the real browser-mode server.
  */
 import { test as base, expect } from '@playwright/test';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { startServer } from './fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'grapheme-studio.js');
@@ -27,31 +28,6 @@ export interface TrainStudio {
   query<T>(sql: string, ...params: unknown[]): T[];
 }
 
-function startServer(db: string, token: string): Promise<{ proc: ChildProcess; url: string }> {
-  return new Promise((ok, fail) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
-      env: { ...process.env, GRAPHEME_STUDIO_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`server did not start: ${out} ${err}`)), 20_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Open (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ proc, url: m[1]! });
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}: ${err}`));
-    });
-  });
-}
-
 export const test = base.extend<{ studio: TrainStudio }>({
   // eslint-disable-next-line no-empty-pattern
   studio: async ({}, use) => {
@@ -63,7 +39,7 @@ export const test = base.extend<{ studio: TrainStudio }>({
     execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--labels', labels, '--json'], {
       stdio: 'pipe',
     });
-    const server = await startServer(db, randomBytes(16).toString('hex'));
+    const server = await startServer(db, 0, randomBytes(16).toString('hex'));
     const studio: TrainStudio = {
       db,
       openUrl: server.url,

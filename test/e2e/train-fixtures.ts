@@ -3,7 +3,7 @@
  * CLI with its labels, except the first UNLABELED images (left for model
  * suggestions), served by the real browser-mode server.
  */
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,5 +73,22 @@ export const test = base.extend<{ studio: TrainStudio }>({
     await use(page);
   },
 });
+
+/** Calls the API from the page, with its token cookie, as the renderer does; throws the call's error message. */
+export async function callApi<T>(page: Page, method: string, input: unknown): Promise<T> {
+  return page.evaluate(
+    async ([m, i]) => {
+      const res = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(i),
+      });
+      const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
+      if (!body.ok) throw new Error(body.error!.message);
+      return body.value;
+    },
+    [method, input] as const,
+  ) as Promise<T>;
+}
 
 export { expect };

@@ -6,27 +6,10 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
-import { test, expect, TINY } from './train-fixtures.js';
+import { test, expect, TINY, callApi } from './train-fixtures.js';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 test.setTimeout(150_000);
-
-async function callApi<T>(page: Page, method: string, input: unknown): Promise<T> {
-  return page.evaluate(
-    async ([m, i]) => {
-      const res = await fetch(`/api/${m}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(i),
-      });
-      const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
-      if (!body.ok) throw new Error(body.error!.message);
-      return body.value;
-    },
-    [method, input] as const,
-  ) as Promise<T>;
-}
 
 test('Runs page: every run with its metrics, two runs overlaid, export, delete', async ({ page, studio }) => {
   await page.goto(studio.openUrl.replace('#/label', '#/models'));

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, TINY, UNLABELED, type TrainStudio } from './train-fixtures.js';
+import { test, expect, TINY, UNLABELED, callApi, type TrainStudio } from './train-fixtures.js';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 test.setTimeout(150_000);
@@ -21,22 +21,6 @@ async function setTinySettings(page: Page): Promise<void> {
   await page.getByLabel('Engine').selectOption(TINY.engine);
   await page.getByText('Advanced').click();
   await page.getByLabel('Width of the first stage').fill(String(TINY.baseWidth));
-}
-
-async function callApi<T>(page: Page, method: string, input: unknown): Promise<T> {
-  return page.evaluate(
-    async ([m, i]) => {
-      const res = await fetch(`/api/${m}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(i),
-      });
-      const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
-      if (!body.ok) throw new Error(body.error!.message);
-      return body.value;
-    },
-    [method, input] as const,
-  ) as Promise<T>;
 }
 
 test('a tiny run from the Train view: live loss curve, confusion matrix, a cell opens Browse on its images', async ({

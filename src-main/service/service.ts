@@ -172,6 +172,7 @@ export class Service {
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
     'training.start': (config) => this.training.start(config as Parameters<TrainingManager['start']>[0]),
+    'training.engines': () => this.training.engineStatus(),
     'training.stop': ({ runId }) => this.training.stop(runId),
     'training.resume': ({ runId }) => this.training.resume(runId),
     'runs.list': () => this.training.list(),

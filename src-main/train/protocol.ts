@@ -40,6 +40,8 @@ export type ToWorker =
       k: number;
       engine: TrainConfig['engine'];
     }
+  /** Only report the engine `auto` picks here (answered by an 'engine' message). */
+  | { type: 'probe' }
   | { type: 'stop' };
 
 export type FromWorker =

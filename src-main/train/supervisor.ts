@@ -8,6 +8,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../contract/envelope.js';
 import type { Events } from '../contract/events.js';
+import { engineStatus, type EngineStatus } from '../contract/training.js';
 import type {
   Confusion,
   EvalMetrics,
@@ -320,6 +321,20 @@ export class TrainingManager {
       'predicted',
     );
     return r.predictions;
+  }
+
+  private engines: Promise<EngineStatus> | undefined;
+
+  /** The engine a run gets here, probed once in a trainer process (a tfjs backend is process-wide). */
+  engineStatus(): Promise<EngineStatus> {
+    this.engines ??= this.oneShot({ type: 'probe' }, 'engine').then(
+      ({ engine, device, reason }) => engineStatus({ engine, device, reason }),
+      (err: unknown) => {
+        this.engines = undefined;
+        throw err;
+      },
+    );
+    return this.engines;
   }
 
   /** Stops every trainer process this manager started (the app is closing). */

@@ -67,11 +67,12 @@ export interface EngineStatus extends EngineInfo {
 }
 
 /**
- * Images/s measured side by side on a 2-core machine (ResNet-34 with three
- * heads, 64x64, batch 32; `npm run bench`, bench/train.bench.ts). Only their
+ * Images/s measured on a 2-core machine (ResNet-34 with three
+ * heads, 64x64, batch 32; `npm run bench`, bench/train.bench.ts; wasm 4.8-6.8,
+ * native 95 with tfjs Adam, src-main/train/README.md). Only their
  * ratio is shown: absolute speed depends on the processor.
  */
-export const MEASURED_IMAGES_PER_SEC: Readonly<Record<string, number>> = { tensorflow: 95, wasm: 7, cpu: 0.1 };
+export const MEASURED_IMAGES_PER_SEC: Readonly<Record<string, number>> = { tensorflow: 95, wasm: 6, cpu: 0.1 };
 /** Builds @tensorflow/tfjs-node offline from a local TensorFlow C library (README, "Native engine"). */
 export const NATIVE_ENGINE_COMMAND = 'npm run provision:native';
 

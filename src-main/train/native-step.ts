@@ -146,12 +146,7 @@ export function nativeTrainingForward(model: tf.LayersModel, arch: Arch) {
 
   const taps = tf.tensor1d(TAPS_2X2, 'int32');
   const conv = (x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number) =>
-    !process.env.AB_NO_DENSE &&
-    stride === 1 &&
-    x.shape[1] === 2 &&
-    x.shape[2] === 2 &&
-    kernel.shape[0] === 3 &&
-    kernel.shape[1] === 3
+    stride === 1 && x.shape[1] === 2 && x.shape[2] === 2 && kernel.shape[0] === 3 && kernel.shape[1] === 3
       ? conv2x2AsMatMul(x, kernel, taps)
       : tf.conv2d(x, kernel, stride, 'same');
 

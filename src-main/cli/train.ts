@@ -119,11 +119,11 @@ async function follow(service: Service, client: Client, runId: number, io: IO, q
     if (interrupted) process.exit(130);
     interrupted = true;
     io.stderr.write(`\nstopping run ${runId} at a checkpoint (Ctrl-C again to abort)\n`);
-    service.training.stop(runId);
+    service.supervisor.stop(runId);
   };
   process.on('SIGINT', onSigint);
   try {
-    return await service.training.wait(runId);
+    return await service.supervisor.wait(runId);
   } finally {
     process.off('SIGINT', onSigint);
     (bar as ProgressBar | null)?.end();

@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CHANNELS } from '../contract/channels.js';
 import { createDispatcher } from '../contract/dispatcher.js';
 import { fail } from '../contract/envelope.js';
@@ -15,21 +14,21 @@ import { logInternalError } from '../service/log.js';
 import { Service } from '../service/service.js';
 import { dataDir, ensureStarterProject } from '../service/starter.js';
 import { Project } from '../store/project.js';
-import { utilityLauncher } from '../train/launcher.js';
-import { CSP } from '../web/security.js';
+import { utilityLauncher } from '../service/training/launcher.js';
+import { distFile } from '../shared/app-files.js';
+import { CSP } from '../shared/renderer-files.js';
 import { projectFromArgv } from './args.js';
 import type { BrowserWindow, ElectronApi } from './electron-api.js';
 import { buildMenuTemplate, type MenuActions } from './menu.js';
 import { allowPermission, isAppUrl, isExternalLink, webPreferences } from './policy.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
+import { APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
 import { loadBounds, saveBounds } from './window-state.js';
 
 const electron = createRequire(import.meta.url)('electron') as ElectronApi;
 const { app, BrowserWindow: Window, ipcMain, protocol, session, Menu, dialog, shell, screen } = electron;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const rendererDir = join(here, '..', '..', 'renderer');
-const preload = join(here, 'preload.cjs');
+const rendererDir = distFile('renderer');
+const preload = distFile(join('main', 'electron', 'preload.cjs'));
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false } },
@@ -219,5 +218,3 @@ if (!app.requestSingleInstanceLock()) {
     await openProject(file);
   });
 }
-
-export { APP_HOST };

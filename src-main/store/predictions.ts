@@ -236,9 +236,4 @@ export class PredictionStore {
     const total = this.db.prepare(`SELECT count(*) FROM ${from} WHERE ${where}`).pluck().get(params) as number;
     return { items: rows.map(toSummary), next: more ? rows[rows.length - 1]!.id : null, total };
   }
-
-  /** Deletes a run's rows; epochs, batches, splits and predictions go with it (ON DELETE CASCADE). */
-  deleteRun(runId: number): boolean {
-    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
-  }
 }

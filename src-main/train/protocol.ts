@@ -11,7 +11,6 @@ import type {
 } from '../contract/training.js';
 
 export type { BatchPoint, EngineInfo, EpochResult, EvalSplit, Prediction, TopK } from '../contract/training.js';
-export type Progress = TrainingProgress;
 
 export type ToWorker =
   | {
@@ -44,7 +43,6 @@ export type ToWorker =
 
 export type FromWorker =
   | ({ type: 'engine'; size: number } & EngineInfo)
-  | { type: 'split'; train: number; val: number }
   | ({ type: 'progress' } & TrainingProgress)
   | ({ type: 'epoch' } & EpochResult)
   | { type: 'checkpoint'; epoch: number; step: number; dir: string }

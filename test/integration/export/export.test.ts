@@ -20,7 +20,7 @@ import { decodeImage } from '../../../src-main/ingest/decode.js';
 import { preprocess } from '../../../src-main/ingest/preprocess.js';
 import { inProcessClient } from '../../../src-main/service/in-process.js';
 import { Service } from '../../../src-main/service/service.js';
-import { APP_VERSION } from '../../../src-main/service/version.js';
+import { APP_VERSION } from '../../../src-main/shared/app-files.js';
 import { Project } from '../../../src-main/store/project.js';
 import { ROOT, FORMS } from '../../helpers.js';
 
@@ -59,7 +59,7 @@ beforeAll(async () => {
   client = inProcessClient(service);
   await client.call('import.folder', { folder: FORMS, labels: join(FORMS, 'labels.csv') });
   ({ runId } = await client.call('training.start', TINY));
-  const run = await service.training.wait(runId);
+  const run = await service.supervisor.wait(runId);
   expect(run.status, run.error ?? '').toBe('done');
   out = join(dir, 'export');
   await client.call('runs.export', { runId, format: 'all', out });
@@ -86,7 +86,7 @@ describe('runs.export', () => {
       'tfjs/weights.bin',
     ]);
     const detail = await client.call('runs.get', { runId });
-    const state = JSON.parse(readFileSync(join(service.training.checkpointDir(runId), 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(service.project.runDir(runId).checkpoint, 'state.json'), 'utf8'));
     expect(card.appVersion).toBe(APP_VERSION);
     expect(card.run.id).toBe(runId);
     expect(card.run.engine).toBe('wasm');
@@ -98,7 +98,7 @@ describe('runs.export', () => {
     expect(detail.summary.exports).toEqual([{ out, format: 'all', at: Date.parse(card.exportedAt) }]);
     // The checkpoint's weights, byte for byte.
     expect(readFileSync(join(out, 'tfjs/weights.bin'))).toEqual(
-      readFileSync(join(service.training.checkpointDir(runId), 'weights.bin')),
+      readFileSync(join(service.project.runDir(runId).checkpoint, 'weights.bin')),
     );
     const md = readFileSync(join(out, 'model-card.md'), 'utf8');
     expect(md).toContain(`mean = ${state.normalization.mean}`);

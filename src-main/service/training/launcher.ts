@@ -4,7 +4,7 @@
  * app. Both look the same to TrainingManager.
  */
 import { fork } from 'node:child_process';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from '../../train/protocol.js';
 
 export interface TrainerProcess {
   readonly pid: number | undefined;

@@ -117,6 +117,7 @@ export class Service {
       ids: this.runFilter(input) ? this.project.predictions.ids(input) : this.project.images.ids(input),
     }),
     'images.sheet': ({ ids, width }) => thumbSheet(this.project.images, ids, width),
+    'images.resolve': ({ names }) => ({ images: names.map((n) => this.resolveImage(n)) }),
     'images.get': ({ id }) => {
       const img = this.project.images.get(id);
       if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);
@@ -184,6 +185,17 @@ export class Service {
     'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out, appVersion: APP_VERSION }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir),
   };
+
+  /** An image by its name, else by its database id written as text. */
+  private resolveImage(name: string): { id: number; name: string } {
+    const { images } = this.project;
+    const byName = images.idByName(name);
+    if (byName !== undefined) return { id: byName, name };
+    const id = Number(name);
+    const img = Number.isInteger(id) && id > 0 ? images.get(id) : undefined;
+    if (!img) throw new AppError('not_found', `no image with id or name ${JSON.stringify(name)}`);
+    return { id, name: img.imageId };
+  }
 
   /** Whether an image filter reads a run's predictions (`pred`, `order`); they need `run`. */
   private runFilter(f: ParsedInput<'images.ids'>): boolean {

@@ -32,6 +32,8 @@ function alive(pid: number): boolean {
   }
 }
 
+type Resumed = { runId: number; fromEpoch: number };
+
 interface Live {
   child: TrainerProcess;
   finished: Promise<RunRecord>;
@@ -75,9 +77,12 @@ export class Supervisor {
    * the same split. A trainer that has reported its end but is still exiting
    * is waited for: it may still be writing the checkpoint's last files.
    */
-  async resume(runId: number): Promise<{ runId: number; fromEpoch: number }> {
+  resume(runId: number): Resumed | Promise<Resumed> {
     const exiting = this.live.get(runId);
-    if (exiting?.ended) await exiting.finished;
+    return exiting?.ended ? exiting.finished.then(() => this.resumeNow(runId)) : this.resumeNow(runId);
+  }
+
+  private resumeNow(runId: number): Resumed {
     const run = this.mustGet(runId);
     if (this.live.has(runId)) throw new AppError('conflict', `run ${runId} is already training`);
     if (run.status === 'done') throw new AppError('conflict', `run ${runId} is done; start a new run to train more`);

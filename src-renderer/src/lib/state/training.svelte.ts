@@ -184,29 +184,14 @@ class TrainingState {
     if (!this.run) return;
     this.busy = true;
     try {
-      await this.#resumeWhenExited(this.run.id);
+      // The service waits for a trainer that reported 'stopped' and is still exiting.
+      await api.call('training.resume', { runId: this.run.id });
       this.error = null;
       await this.open(this.run.id);
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
       this.busy = false;
-    }
-  }
-
-  /**
-   * A stopped run's trainer process reports 'stopped' and then exits; until it
-   * has, the service refuses a resume as a conflict. Retry for a few seconds.
-   */
-  async #resumeWhenExited(runId: number): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await api.call('training.resume', { runId });
-        return;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'conflict' || attempt >= 20) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
     }
   }
 

@@ -5,9 +5,7 @@
  */
 import { AppError } from '../contract/envelope.js';
 import type { RunConfusion, ScoreResult, ScoreScope, SuspectsResult } from '../contract/insights.js';
-import { CLASS_COUNTS } from '../contract/domain.js';
 import type { Prediction } from '../contract/training.js';
-import { probsFromPrediction } from '../store/predictions.js';
 import type { Project } from '../store/project.js';
 import type { Supervisor } from './training/supervisor.js';
 
@@ -35,14 +33,13 @@ export class Insights {
 
   /** Predicts with every class's probability and stores them. */
   private async predictAndStore(runId: number, ids: readonly number[]): Promise<void> {
-    const k = CLASS_COUNTS.root;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      const predictions: Prediction[] = await this.supervisor().predict(runId, chunk, k);
+      const probs = await this.supervisor().predictProbs(runId, chunk);
       if (!this.project.db.open) return;
       this.store.save(
         runId,
-        predictions.map((p) => ({ imageId: p.imageId, probs: probsFromPrediction(p) })),
+        chunk.map((imageId, n) => ({ imageId, probs: probs[n]! })),
       );
     }
   }

@@ -38,10 +38,10 @@ export function topK(p: Float32Array, k: number): TopK[] {
     .slice(0, k);
 }
 
-/** A prediction's top-k lists (k = every class) back into the flat probability vector. */
-export function probsFromPrediction(p: Prediction): Float32Array {
-  const out = new Float32Array(PROBS_LENGTH);
-  for (const c of COMPONENTS) for (const t of p[c]) out[OFFSET[c] + t.classId] = t.prob;
+/** The k most probable classes of each component, from an image's flat probabilities. */
+export function topKPrediction(imageId: number, probs: Float32Array, k: number): Prediction {
+  const out = { imageId } as Prediction;
+  for (const c of COMPONENTS) out[c] = topK(slice(probs, c), k);
   return out;
 }
 
@@ -114,10 +114,7 @@ export class PredictionStore {
     const stored = this.probs(runId, imageIds);
     return imageIds.flatMap((imageId) => {
       const p = stored.get(imageId);
-      if (!p) return [];
-      const out = { imageId } as Prediction;
-      for (const c of COMPONENTS) out[c] = topK(slice(p, c), k);
-      return [out];
+      return p ? [topKPrediction(imageId, p, k)] : [];
     });
   }
 

@@ -5,12 +5,11 @@ import type {
   EvalMetrics,
   Confusion,
   EvalSplit,
-  Prediction,
   TrainConfig,
   TrainingProgress,
 } from '../contract/training.js';
 
-export type { BatchPoint, EngineInfo, EpochResult, EvalSplit, Prediction, TopK } from '../contract/training.js';
+export type { EngineInfo, EpochResult } from '../contract/training.js';
 
 export type ToWorker =
   | {
@@ -36,7 +35,6 @@ export type ToWorker =
       dbPath: string;
       checkpointDir: string;
       imageIds: number[];
-      k: number;
       engine: TrainConfig['engine'];
     }
   | { type: 'stop' };
@@ -50,4 +48,5 @@ export type FromWorker =
   | { type: 'stopped'; epoch: number; step: number }
   | { type: 'failed'; error: string }
   | { type: 'evaluated'; metrics: EvalMetrics; confusion: Confusion }
-  | { type: 'predicted'; predictions: Prediction[] };
+  /** Per image, in the order asked: 168 root, 11 vowel, then 7 consonant probabilities. */
+  | { type: 'predicted'; probs: number[][] };

@@ -11,7 +11,7 @@ import { readState } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
 import { GPU_DEFAULT_SIZE } from './config.js';
 import { selectEngine } from './engines.js';
-import type { FromWorker, Prediction, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
 
@@ -93,18 +93,10 @@ async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
   for (let i = 0; i < n; i++) ds.pixels.set(await imagePixels(db, job.imageIds[i]!, size), i * size * size);
   const model = await loadModel(job.checkpointDir);
   const probs = await predictProbs(model, ds, state.normalization, 64);
-  const predictions: Prediction[] = job.imageIds.map((imageId, i) => {
-    const p = { imageId } as Prediction;
-    for (const c of COMPONENTS) p[c] = topK(probs[c].subarray(i * CLASS_COUNTS[c], (i + 1) * CLASS_COUNTS[c]), job.k);
-    return p;
-  });
-  await send({ type: 'predicted', predictions });
-}
-
-export function topK(probs: Float32Array, k: number): { classId: number; prob: number }[] {
-  return Array.from(probs, (prob, classId) => ({ classId, prob }))
-    .sort((a, b) => b.prob - a.prob)
-    .slice(0, Math.min(k, probs.length));
+  const flat = job.imageIds.map((_, i) =>
+    COMPONENTS.flatMap((c) => Array.from(probs[c].subarray(i * CLASS_COUNTS[c], (i + 1) * CLASS_COUNTS[c]))),
+  );
+  await send({ type: 'predicted', probs: flat });
 }
 
 async function handle(job: ToWorker) {

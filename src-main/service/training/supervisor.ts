@@ -16,6 +16,7 @@ import type {
 } from '../../contract/training.js';
 import { trainerEntry } from '../../shared/app-files.js';
 import { checkpointPath } from '../../store/checkpoint-path.js';
+import { topKPrediction } from '../../store/predictions.js';
 import type { Project } from '../../store/project.js';
 import { resolveConfig } from '../../train/config.js';
 import type { FromWorker, ToWorker } from '../../train/protocol.js';
@@ -309,16 +310,28 @@ export class Supervisor {
     return { metrics: r.metrics, confusion: r.confusion };
   }
 
-  async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+  /** Every class's probability for each image, with the run's checkpoint (layout of store/predictions.ts). */
+  async predictProbs(runId: number, imageIds: readonly number[]): Promise<Float32Array[]> {
     const dir = this.modelDir(runId);
     for (const id of imageIds)
       if (!this.project.images.get(id)) throw new AppError('not_found', `image ${id} does not exist`);
     const run = this.mustGet(runId);
     const r = await this.oneShot(
-      { type: 'predict', dbPath: this.project.path, checkpointDir: dir, imageIds, k, engine: run.config.engine },
+      {
+        type: 'predict',
+        dbPath: this.project.path,
+        checkpointDir: dir,
+        imageIds: [...imageIds],
+        engine: run.config.engine,
+      },
       'predicted',
     );
-    return r.predictions;
+    return r.probs.map((p) => Float32Array.from(p));
+  }
+
+  async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+    const probs = await this.predictProbs(runId, imageIds);
+    return imageIds.map((imageId, i) => topKPrediction(imageId, probs[i]!, k));
   }
 
   /** Stops every trainer process this manager started (the app is closing). */

@@ -7,6 +7,7 @@
  */
 import { api } from '../api/client';
 import type { Events } from '../../../../src-main/contract/events';
+import { smoothNext } from '../../../../src-main/contract/smoothing';
 import type {
   BatchPoint,
   Confusion,
@@ -21,7 +22,7 @@ export interface LossSeries {
   step: number[];
   epoch: number[];
   loss: number[];
-  /** Exponential moving average (0.9), as the trainer reports it. */
+  /** Smoothed as the trainer's smoothedLoss (contract/smoothing.ts). */
   smoothed: number[];
   /** Each head's batch cross-entropy, smoothed the same way; null where the run did not record it. */
   root: (number | null)[];
@@ -41,10 +42,9 @@ const emptySeries = (): LossSeries => ({
 
 const HEADS = ['root', 'vowel', 'consonant'] as const;
 
-/** Exponential moving average (0.9) continued from the series' last value. */
+/** The app's loss smoothing continued from the series' last value; a head a run did not record stays null. */
 function ema(prev: number | null | undefined, value: number | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  return prev === null || prev === undefined ? value : 0.9 * prev + 0.1 * value;
+  return value === null || value === undefined ? null : smoothNext(prev, value);
 }
 
 function appendPoints(s: LossSeries, points: BatchPoint[]): void {

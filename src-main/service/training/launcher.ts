@@ -1,7 +1,7 @@
 /**
  * How the service starts a trainer process: child_process.fork under plain
  * Node (CLI, browser mode, tests), Electron's utilityProcess in the desktop
- * app. Both look the same to TrainingManager.
+ * app. Both look the same to the Supervisor.
  */
 import { fork } from 'node:child_process';
 import type { FromWorker, ToWorker } from '../../train/protocol.js';

@@ -81,7 +81,10 @@ export function checkLayers(root) {
       if (state.get(dep) === 'open') {
         const loop = [...stack.slice(stack.indexOf(dep)), dep].map((f) => relative(root, f));
         const key = [...loop.slice(0, -1)].sort().join('|');
-        if (!seen.has(key)) (problems.push(`import cycle: ${loop.join(' -> ')}`), seen.add(key));
+        if (!seen.has(key)) {
+          problems.push(`import cycle: ${loop.join(' -> ')}`);
+          seen.add(key);
+        }
       } else if (!state.has(dep)) visit(dep);
     }
     stack.pop();

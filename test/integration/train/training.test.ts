@@ -159,6 +159,36 @@ describe('training run', () => {
     );
     expect(() => h['training.resume']({ runId })).toThrow(`run ${runId} is done`);
   });
+
+  it('resumes a run whose trainer reported stopped but is still exiting; a new checkpoint drops its stored predictions', async () => {
+    const h = service.handlers;
+    const { runId } = await h['training.start']({ ...TINY, epochs: 2, batch: 8 });
+    await until(() => of('training.progress', runId).length > 0, 'progress');
+    h['training.stop']({ runId });
+    expect((await service.supervisor.wait(runId)).status).toBe('stopped');
+    const scored = await h['runs.score']({ runId, scope: 'val', force: false });
+    expect(scored.stored).toBeGreaterThan(0);
+
+    await h['training.resume']({ runId });
+    const seen = of('training.progress', runId).length;
+    await until(() => of('training.progress', runId).length > seen, 'progress after resume');
+    // Asked the moment 'stopped' arrives, before the trainer process has exited.
+    let resumed: unknown;
+    const off = service.subscribe((name, payload) => {
+      if (name === 'training.done' && (payload as { runId: number }).runId === runId)
+        resumed = h['training.resume']({ runId });
+    });
+    h['training.stop']({ runId });
+    await until(() => resumed !== undefined, 'the resume call');
+    off();
+    expect(await resumed).toMatchObject({ runId });
+    expect((await service.supervisor.wait(runId)).status).toBe('done');
+    expect(service.project.runs.get(runId)!.summary.resumes).toBe(2);
+    // The predictions were made with the first checkpoint; the resumed trainer wrote others since.
+    const { all, missing } = service.project.predictions.scope(runId, 'val');
+    expect(all.length).toBe(scored.stored);
+    expect(missing).toEqual(all);
+  });
 });
 
 describe('run bookkeeping', () => {

@@ -17,6 +17,7 @@ import { checkpointPath } from '../train/checkpoint-path.js';
 import type { TrainState } from '../train/checkpoint.js';
 import { RunStore } from '../train/runs.js';
 import { readLayersModel } from './layers-model.js';
+import { withSoftmaxOutputs } from './softmax-outputs.js';
 import {
   CARD_FORMAT,
   CARD_VERSION,
@@ -92,15 +93,15 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
   const files = new Map<string, Uint8Array>();
   const size = state.config.size;
   if (format !== 'onnx') {
-    // The checkpoint's model.json, with what a loader needs to know to feed it.
+    // The checkpoint's model.json ending in probabilities, with what a loader needs to know to feed it.
     const modelJson = {
-      ...model.json,
+      ...withSoftmaxOutputs(model.json),
       userDefinedMetadata: {
         graphemeStudio: {
           inputSize: size,
           normalization: state.normalization,
           outputs: [...COMPONENTS],
-          outputsAre: 'logits',
+          outputsAre: 'probabilities',
         },
       },
     };
@@ -158,7 +159,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
     },
     outputs: COMPONENTS.map((name) => ({ name, classes: CLASS_COUNTS[name] })),
     outputNotes: {
-      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of logits: apply softmax over the last axis for probabilities',
+      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
       onnx: 'three tensors named root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
     },
     files: {},

@@ -18,6 +18,7 @@ import { resolveConfig } from '../train/config.js';
 import { RunStore } from '../train/runs.js';
 import { readLayersModel, type LayersModelFiles } from './layers-model.js';
 import { CARD_FORMAT, type ModelCard } from './model-card.js';
+import { withoutSoftmaxOutputs } from './softmax-outputs.js';
 import { convertLayersModel } from './to-onnx.js';
 
 const bad = (message: string) => new AppError('bad_input', message);
@@ -108,7 +109,8 @@ export function importModel(project: Project, dir: string, checkpointDir: (runId
   } catch (err) {
     throw bad(`model-card.json in ${from}: ${(err as Error).message}`);
   }
-  const model = readLayersModel(tfjsDir);
+  // The checkpoint holds logits, as a trained run's does: the export's softmax layers go.
+  const model = withoutSoftmaxOutputs(readLayersModel(tfjsDir));
   checkModel(from, model, config.size);
 
   const runs = new RunStore(project.db);

@@ -18,13 +18,14 @@ import { Project } from '../store/project.js';
 import { utilityLauncher } from '../train/launcher.js';
 import { CSP } from '../web/security.js';
 import { projectFromArgv } from './args.js';
-import type { BrowserWindow, ElectronApi } from './electron-api.js';
+import type { BrowserWindow } from 'electron';
 import { buildMenuTemplate, type MenuActions } from './menu.js';
 import { allowPermission, isAppUrl, isExternalLink, webPreferences } from './policy.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
 import { loadBounds, saveBounds } from './window-state.js';
 
-const electron = createRequire(import.meta.url)('electron') as ElectronApi;
+// Typed by the electron package's own definitions; loaded at run time (Electron's built-in module).
+const electron = createRequire(import.meta.url)('electron') as typeof import('electron');
 const { app, BrowserWindow: Window, ipcMain, protocol, session, Menu, dialog, shell, screen } = electron;
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -197,8 +198,8 @@ function wireIpc(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', (_event: never, argv: never) => {
-    const file = projectFromArgv(argv as unknown as string[], process.cwd());
+  app.on('second-instance', (_event, argv) => {
+    const file = projectFromArgv(argv, process.cwd());
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();

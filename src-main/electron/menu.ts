@@ -1,4 +1,6 @@
 /** The native menu as plain data: built here, handed to Menu.buildFromTemplate in main.ts. */
+import type { MenuItemConstructorOptions } from 'electron';
+
 export interface MenuActions {
   newProject(): void;
   openProject(): void;
@@ -12,15 +14,8 @@ export interface MenuActions {
   navigate(route: '#/label' | '#/browse' | '#/train' | '#/models'): void;
 }
 
-export interface MenuItem {
-  label?: string;
-  role?: string;
-  type?: 'separator' | 'submenu';
-  accelerator?: string;
-  enabled?: boolean;
-  click?: () => void;
-  submenu?: MenuItem[];
-}
+/** Electron's own template type (type-only: this module loads nothing from electron, so tests can run it). */
+export type MenuItem = MenuItemConstructorOptions;
 
 export function buildMenuTemplate(
   actions: MenuActions,

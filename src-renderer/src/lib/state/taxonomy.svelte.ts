@@ -1,7 +1,7 @@
 /** The taxonomy, loaded once, with every class indexed for picker search. */
 import { api } from '../api/client';
-import { COMPONENTS, type Component, type Taxonomy, type TaxonomyClass } from '../../../../src-main/contract/domain';
-import { composeGrapheme, displayGlyph } from '../../../../src-main/contract/grapheme';
+import { COMPONENTS, type Component, type Taxonomy, type TaxonomyClass } from '$contract/domain';
+import { composeGrapheme, displayGlyph } from '$contract/grapheme';
 import { displayName, matchScore, searchKeys } from '../romanize';
 
 export interface ClassOption extends TaxonomyClass {

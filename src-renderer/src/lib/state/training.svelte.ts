@@ -6,7 +6,7 @@
  * the view per point.
  */
 import { api } from '../api/client';
-import type { Events } from '../../../../src-main/contract/events';
+import type { Events } from '$contract/events';
 import type {
   BatchPoint,
   Confusion,
@@ -15,7 +15,7 @@ import type {
   RunRecord,
   TrainConfig,
   TrainingProgress,
-} from '../../../../src-main/contract/training';
+} from '$contract/training';
 
 export interface LossSeries {
   step: number[];

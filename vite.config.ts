@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { contractAlias } from './src-renderer/contract-alias';
+import { contractAlias } from './src-renderer/contract-alias.ts';
 
 export default defineConfig({
   root: 'src-renderer',

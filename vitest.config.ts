@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { contractAlias } from './src-renderer/contract-alias';
+import { contractAlias } from './src-renderer/contract-alias.ts';
 
 export default defineConfig({
   resolve: { alias: contractAlias },

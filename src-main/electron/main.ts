@@ -130,7 +130,7 @@ function installMenu(): void {
       });
       if (!r.canceled && r.filePath) await importWith('export.labels', { out: r.filePath });
     },
-    exportModel: () => actions.navigate('#/models'),
+    exportModel: () => actions.navigate('#/runs'),
     startTraining: () => actions.navigate('#/train'),
     navigate: (route) => void w().webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`),
   };

@@ -11,7 +11,7 @@ export interface MenuActions {
   exportLabels(): void;
   exportModel(): void;
   startTraining(): void;
-  navigate(route: '#/label' | '#/browse' | '#/train' | '#/models'): void;
+  navigate(route: '#/label' | '#/browse' | '#/train' | '#/runs'): void;
 }
 
 /** Electron's own template type (type-only: this module loads nothing from electron, so tests can run it). */
@@ -51,7 +51,7 @@ export function buildMenuTemplate(
         { label: 'Label', accelerator: 'CmdOrCtrl+1', click: () => actions.navigate('#/label') },
         { label: 'Browse', accelerator: 'CmdOrCtrl+2', click: () => actions.navigate('#/browse') },
         { label: 'Train', accelerator: 'CmdOrCtrl+3', click: () => actions.navigate('#/train') },
-        { label: 'Models', accelerator: 'CmdOrCtrl+4', click: () => actions.navigate('#/models') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+4', click: () => actions.navigate('#/runs') },
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

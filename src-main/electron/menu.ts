@@ -14,8 +14,17 @@ export interface MenuActions {
   navigate(route: '#/label' | '#/browse' | '#/train' | '#/runs'): void;
 }
 
-/** Electron's own template type (type-only: this module loads nothing from electron, so tests can run it). */
-export type MenuItem = MenuItemConstructorOptions;
+/**
+ * A menu entry as this shell builds it: Electron's own template fields (a role must be one Electron knows),
+ * narrowed to a plain click and a nested array so tests can walk it. Type-only: nothing loads electron here.
+ */
+export interface MenuItem extends Pick<
+  MenuItemConstructorOptions,
+  'label' | 'role' | 'type' | 'accelerator' | 'enabled'
+> {
+  click?: () => void;
+  submenu?: MenuItem[];
+}
 
 export function buildMenuTemplate(
   actions: MenuActions,

@@ -64,7 +64,7 @@ export const pageFilter = z
 const empty = z.object({}).strict();
 const runId = z.number().int().positive();
 
-/** Types only: ranges and names are checked by the trainer's config validation, whose messages name the field. */
+/** Types only: ranges and names are checked once, by trainConfigSchema after the defaults are merged (bad_input naming the field). */
 export const trainingConfigInput = z
   .object({
     arch: z.string(),

@@ -18,13 +18,14 @@ import { utilityLauncher } from '../service/training/launcher.js';
 import { distFile } from '../shared/app-files.js';
 import { CSP } from '../shared/renderer-files.js';
 import { projectFromArgv } from './args.js';
-import type { BrowserWindow, ElectronApi } from './electron-api.js';
+import type { BrowserWindow } from 'electron';
 import { buildMenuTemplate, type MenuActions } from './menu.js';
 import { allowPermission, isAppUrl, isExternalLink, webPreferences } from './policy.js';
 import { APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
 import { loadBounds, saveBounds } from './window-state.js';
 
-const electron = createRequire(import.meta.url)('electron') as ElectronApi;
+// Typed by the electron package's own definitions; loaded at run time (Electron's built-in module).
+const electron = createRequire(import.meta.url)('electron') as typeof import('electron');
 const { app, BrowserWindow: Window, ipcMain, protocol, session, Menu, dialog, shell, screen } = electron;
 
 const rendererDir = distFile('renderer');
@@ -128,7 +129,7 @@ function installMenu(): void {
       });
       if (!r.canceled && r.filePath) await importWith('export.labels', { out: r.filePath });
     },
-    exportModel: () => actions.navigate('#/models'),
+    exportModel: () => actions.navigate('#/runs'),
     startTraining: () => actions.navigate('#/train'),
     navigate: (route) => void w().webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`),
   };
@@ -196,8 +197,8 @@ function wireIpc(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', (_event: never, argv: never) => {
-    const file = projectFromArgv(argv as unknown as string[], process.cwd());
+  app.on('second-instance', (_event, argv) => {
+    const file = projectFromArgv(argv, process.cwd());
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();

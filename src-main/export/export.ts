@@ -15,6 +15,7 @@ import { checkpointPath } from '../store/checkpoint-path.js';
 import type { Project } from '../store/project.js';
 import type { TrainState } from '../train/checkpoint.js';
 import { readLayersModel } from './layers-model.js';
+import { withSoftmaxOutputs } from './softmax-outputs.js';
 import {
   CARD_FORMAT,
   CARD_VERSION,
@@ -77,15 +78,15 @@ function buildFiles(project: Project, runId: number, opts: ExportOptions, now: n
   const files = new Map<string, Uint8Array>();
   const size = state.config.size;
   if (format !== 'onnx') {
-    // The checkpoint's model.json, with what a loader needs to know to feed it.
+    // The checkpoint's model.json ending in probabilities, with what a loader needs to know to feed it.
     const modelJson = {
-      ...model.json,
+      ...withSoftmaxOutputs(model.json),
       userDefinedMetadata: {
         graphemeStudio: {
           inputSize: size,
           normalization: state.normalization,
           outputs: [...COMPONENTS],
-          outputsAre: 'logits',
+          outputsAre: 'probabilities',
         },
       },
     };
@@ -143,7 +144,7 @@ function buildFiles(project: Project, runId: number, opts: ExportOptions, now: n
     },
     outputs: COMPONENTS.map((name) => ({ name, classes: CLASS_COUNTS[name] })),
     outputNotes: {
-      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of logits: apply softmax over the last axis for probabilities',
+      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
       onnx: 'three tensors named root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
     },
     files: {},

@@ -17,6 +17,7 @@ import type { TrainState } from '../train/checkpoint.js';
 import { resolveConfig } from '../train/config.js';
 import { readLayersModel, type LayersModelFiles } from './layers-model.js';
 import { CARD_FORMAT, type ModelCard } from './model-card.js';
+import { withoutSoftmaxOutputs } from './softmax-outputs.js';
 import { convertLayersModel } from './to-onnx.js';
 
 const bad = (message: string) => new AppError('bad_input', message);
@@ -104,7 +105,8 @@ export function importModel(project: Project, dir: string): ModelImport {
   } catch (err) {
     throw bad(`model-card.json in ${from}: ${(err as Error).message}`);
   }
-  const model = readLayersModel(tfjsDir);
+  // The checkpoint holds logits, as a trained run's does: the export's softmax layers go.
+  const model = withoutSoftmaxOutputs(readLayersModel(tfjsDir));
   checkModel(from, model, config.size);
 
   const runs = project.runs;

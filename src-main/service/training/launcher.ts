@@ -34,7 +34,7 @@ export const forkLauncher: TrainerLauncher = (modulePath, env) => {
   };
 };
 
-/** The subset of Electron's utilityProcess this needs (see src-main/electron/electron-api.ts). */
+/** The subset of Electron's utilityProcess this needs (Electron.UtilityProcess; this module does not import electron). */
 export interface UtilityProcessApi {
   fork(
     modulePath: string,

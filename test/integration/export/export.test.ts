@@ -6,6 +6,8 @@
  *   the app's predictions on the same image files;
  * - imported into a fresh project, where it predicts exactly as before.
  */
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +124,51 @@ describe('runs.export', () => {
         composeGrapheme(tax, r, v, k),
       );
     }
+  });
+
+  it('tfjs/model.json and model.onnx both return probabilities, equal within 1e-4 on the same real images', async () => {
+    const json = JSON.parse(readFileSync(join(out, 'tfjs/model.json'), 'utf8'));
+    expect(json.userDefinedMetadata.graphemeStudio.outputsAre).toBe('probabilities');
+    const weights = readFileSync(join(out, 'tfjs/weights.bin'));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+      }),
+    );
+    const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+    const size = card.input.size;
+    const { mean, std } = card.input.normalization;
+    const ids = (await client.call('images.ids', {})).ids.filter((id) => id % 40 === 3);
+    const x = new Float32Array(ids.length * size * size);
+    for (const [n, id] of ids.entries()) {
+      const d = await decodeImage(readFileSync((await client.call('images.get', { id })).source));
+      const pixels = preprocess(d.gray, d.width, d.height, size);
+      for (let i = 0; i < pixels.length; i++) x[n * size * size + i] = (pixels[i]! / 255 - mean) / std;
+    }
+    // One channel: NHWC and NCHW hold the same bytes.
+    const fromTfjs = tf.tidy(() => model.predict(tf.tensor4d(x, [ids.length, size, size, 1])) as tf.Tensor[]);
+    const fromOnnx = await session.run({ image: new ort.Tensor('float32', x, [ids.length, 1, size, size]) });
+    const worst = { root: 0, vowel: 0, consonant: 0 };
+    for (const [i, c] of COMPONENTS.entries()) {
+      const a = (await fromTfjs[i]!.data()) as Float32Array;
+      const b = fromOnnx[c]!.data as Float32Array;
+      expect(a.length).toBe(ids.length * CLASS_COUNTS[c]);
+      expect(b.length).toBe(a.length);
+      for (let j = 0; j < a.length; j++) worst[c] = Math.max(worst[c], Math.abs(a[j]! - b[j]!));
+      // Probabilities: every row sums to 1 (logits would not).
+      for (let n = 0; n < ids.length; n++) {
+        const row = a.subarray(n * CLASS_COUNTS[c], (n + 1) * CLASS_COUNTS[c]);
+        expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
+        expect(Math.min(...row)).toBeGreaterThanOrEqual(0);
+      }
+    }
+    console.log(`TF.js vs ONNX export on ${ids.length} real images, max |dp|:`, worst);
+    for (const c of COMPONENTS) expect(worst[c]).toBeLessThan(1e-4);
+    tf.dispose(fromTfjs);
+    model.dispose();
+    await session.release();
   });
 
   /** Runs an export's example script on real image files; the largest probability difference from the app per head. */

@@ -6,8 +6,8 @@
  * the view per point.
  */
 import { api } from '../api/client';
-import type { Events } from '../../../../src-main/contract/events';
-import { smoothNext } from '../../../../src-main/contract/smoothing';
+import type { Events } from '$contract/events';
+import { smoothNext } from '$contract/smoothing';
 import type {
   BatchPoint,
   Confusion,
@@ -16,7 +16,7 @@ import type {
   RunRecord,
   TrainConfig,
   TrainingProgress,
-} from '../../../../src-main/contract/training';
+} from '$contract/training';
 
 export interface LossSeries {
   step: number[];

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResult } from './domain.js';
-import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
+import { CLASS_COUNTS, COMPONENTS, LABEL_STATES, SPLITS } from './domain.js';
 import type { Confusion, EvalMetrics, Prediction, RunDetail, RunRecord, SplitReport } from './training.js';
 import { EVAL_SPLITS } from './training.js';
 import { EXPORT_FORMATS, type ModelExport, type ModelImport } from './training.js';
@@ -50,7 +50,7 @@ export const pageFilter = z
     run: z.number().int().positive().optional(),
     /** Images of the run's validation split (out-of-sample) that it predicted as `cls` (confusion drill-down). */
     pred: z
-      .object({ component: z.enum(['root', 'vowel', 'consonant']), cls: classId(CLASS_COUNTS.root) })
+      .object({ component: z.enum(COMPONENTS), cls: classId(CLASS_COUNTS.root) })
       .strict()
       .optional(),
     /** 'uncertainty': least confident prediction of `run` first (active learning); default: by id. */
@@ -105,7 +105,7 @@ export const callSchemas = {
   'labels.setMany': z
     .object({
       imageIds: z.array(z.number().int().positive()).min(1).max(10_000),
-      component: z.enum(['root', 'vowel', 'consonant']),
+      component: z.enum(COMPONENTS),
       value: z
         .number()
         .int()

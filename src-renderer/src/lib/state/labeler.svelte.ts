@@ -8,7 +8,7 @@
  * and is retried until it goes through: nothing is dropped silently.
  */
 import { api } from '../api/client';
-import { AppError } from '$contract/envelope';
+import type { AppError, ErrorCode } from '$contract/envelope';
 import type { Component, ImageSummary, LabelState } from '$contract/domain';
 import { annotator } from './annotator.svelte';
 import { Queue } from './queue.svelte';
@@ -16,7 +16,7 @@ import { stats } from './stats.svelte';
 import { COMPONENT_LABELS } from './taxonomy.svelte';
 
 /** Errors a retry cannot fix: the input itself is wrong or the image is gone. */
-const FINAL_CODES = new Set(['invalid_input', 'not_found', 'bad_input', 'unknown_call']);
+const FINAL_CODES: ReadonlySet<ErrorCode> = new Set(['bad_input', 'not_found', 'unknown_call']);
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const RECENT = 8;
 

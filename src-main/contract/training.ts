@@ -92,12 +92,12 @@ export const trainConfigSchema = z.strictObject(
 export interface HeadMetrics {
   loss: number;
   accuracy: number;
-  macro_recall: number;
+  macroRecall: number;
 }
 export interface EvalMetrics {
   samples: number;
   loss: number;
-  hierarchical_recall: number;
+  hierarchicalRecall: number;
   root: HeadMetrics;
   vowel: HeadMetrics;
   consonant: HeadMetrics;

@@ -83,13 +83,13 @@ describe('training run', () => {
     for (const c of ['root', 'vowel', 'consonant'] as const) {
       const m = last.confusion![c];
       expect(m.flat().reduce((a, b) => a + b, 0)).toBe(split.val);
-      expect(fromConfusion(m).macro_recall).toBeCloseTo(last.val![c].macro_recall, 12);
+      expect(fromConfusion(m).macroRecall).toBeCloseTo(last.val![c].macroRecall, 12);
     }
     expect(checkpointPath(run.checkpoint!)).not.toBeNull();
 
     // The saved model reproduces the last epoch's validation metrics.
     const evaluated = await h['runs.eval']({ runId, split: 'val' });
-    expect(evaluated.metrics.hierarchical_recall).toBeCloseTo(last.val!.hierarchical_recall, 6);
+    expect(evaluated.metrics.hierarchicalRecall).toBeCloseTo(last.val!.hierarchicalRecall, 6);
     expect(evaluated.confusion.root).toHaveLength(168);
     expect(evaluated.confusion.root[0]).toHaveLength(168);
 

@@ -74,6 +74,29 @@ export class Labeler {
     this.consonant = img.consonant;
   }
 
+  /**
+   * Another annotator (another window) changed images: drops them from the work ahead, and when one is
+   * on screen shows their label (unless this annotator has changed the choices) and says so. Returns
+   * the unsubscribe.
+   */
+  followOthers(): () => void {
+    return api.on('labels.changed', ({ imageIds, annotator: who }) => {
+      if (who === annotator.name) return;
+      this.queue.dropAhead(imageIds);
+      const img = this.queue.current;
+      if (!img || !imageIds.includes(img.id)) return;
+      void api.call('images.get', { id: img.id }).then((fresh) => {
+        if (this.queue.current?.id !== fresh.id) return;
+        const untouched = this.root === img.root && this.vowel === img.vowel && this.consonant === img.consonant;
+        this.queue.update(fresh);
+        if (untouched) this.reload(fresh);
+        this.notice = untouched
+          ? `${who} just labeled this image; their label is shown.`
+          : `${who} just labeled this image too; saving replaces their label (both stay in the history).`;
+      });
+    });
+  }
+
   /** Opens an earlier image again (from the recent list) to look at or correct it. */
   revisit(img: ImageSummary): void {
     if (this.queue.current?.id === img.id) return;

@@ -20,7 +20,12 @@ type PixelType = 'DOUBLE' | 'INT64' | 'BYTE_ARRAY' | 'FLOAT';
 function writeTyped(file: string, type: PixelType, rows: number): void {
   const schema = [
     { name: 'schema', num_children: PIXELS + 1 },
-    { name: 'image_id', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const },
+    {
+      name: 'image_id',
+      type: 'BYTE_ARRAY' as const,
+      converted_type: 'UTF8' as const,
+      repetition_type: 'REQUIRED' as const,
+    },
     ...Array.from({ length: PIXELS }, (_, c) => ({
       name: String(c),
       type,
@@ -51,7 +56,11 @@ export async function fuzzBases(dir: string, withParquet: boolean): Promise<Fuzz
     .slice(0, 6);
   const png = pngFiles.map((f) => readFileSync(join(SEED_FOLDER, f)));
   const jpeg = await Promise.all(
-    png.map((b, i) => sharp(b).jpeg({ quality: 80, progressive: i % 2 === 1 }).toBuffer()),
+    png.map((b, i) =>
+      sharp(b)
+        .jpeg({ quality: 80, progressive: i % 2 === 1 })
+        .toBuffer(),
+    ),
   );
   const names = pngFiles.map((f) => f.replace(/\.png$/, ''));
   const parquet = [];

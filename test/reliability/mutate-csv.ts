@@ -65,8 +65,10 @@ function row(rng: Rng, names: string[]): string {
 
 function encode(rng: Rng, text: string): { bytes: Buffer; what: string } {
   const kind = rng.int(8);
-  if (kind === 0) return { bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), what: 'UTF-8 BOM' };
-  if (kind === 1) return { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), what: 'UTF-16LE' };
+  if (kind === 0)
+    return { bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), what: 'UTF-8 BOM' };
+  if (kind === 1)
+    return { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), what: 'UTF-16LE' };
   if (kind === 2) return { bytes: Buffer.from(text, 'latin1'), what: 'Latin-1' };
   if (kind === 3) {
     const b = Buffer.from(text);

@@ -52,7 +52,10 @@ function splice(rng: Rng, src: Buffer): Mutant {
   const junk = Buffer.alloc(1 + rng.int(64), rng.int(256));
   return rng.chance(0.5)
     ? { bytes: Buffer.concat([src.subarray(0, at), junk, src.subarray(at)]), what: `insert ${junk.length} at ${at}` }
-    : { bytes: Buffer.concat([src.subarray(0, at), src.subarray(at + junk.length)]), what: `cut ${junk.length} at ${at}` };
+    : {
+        bytes: Buffer.concat([src.subarray(0, at), src.subarray(at + junk.length)]),
+        what: `cut ${junk.length} at ${at}`,
+      };
 }
 
 // ---- PNG ----
@@ -75,7 +78,7 @@ interface Chunk {
 
 export function pngChunks(png: Buffer): Chunk[] {
   const out: Chunk[] = [];
-  for (let o = 8; o + 12 <= png.length; ) {
+  for (let o = 8; o + 12 <= png.length;) {
     const len = png.readUInt32BE(o);
     out.push({ type: png.toString('latin1', o + 4, o + 8), data: png.subarray(o + 8, o + 8 + len) });
     o += 12 + len;
@@ -167,7 +170,7 @@ export function mutatePng(rng: Rng, src: Buffer): Mutant {
 /** Offsets of marker segments (0xFF xx with a length) before the scan data. */
 function jpegSegments(jpg: Buffer): { marker: number; at: number; len: number }[] {
   const out = [];
-  for (let o = 2; o + 4 <= jpg.length && jpg[o] === 0xff; ) {
+  for (let o = 2; o + 4 <= jpg.length && jpg[o] === 0xff;) {
     const marker = jpg[o + 1]!;
     const len = jpg.readUInt16BE(o + 2);
     out.push({ marker, at: o, len });

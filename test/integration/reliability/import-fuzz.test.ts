@@ -16,7 +16,12 @@ beforeAll(async () => {
   bases = await fuzzBases(mkdtempSync(join(tmpdir(), 'gs-fuzz-bases-')), true);
 });
 
-const CASES: Record<FuzzKind, number> = { png: Number(process.env.FZ ?? 300), jpeg: Number(process.env.FZ ?? 300), csv: Number(process.env.FZ ?? 300), parquet: Number(process.env.FZP ?? 40) };
+const CASES: Record<FuzzKind, number> = {
+  png: Number(process.env.FZ ?? 300),
+  jpeg: Number(process.env.FZ ?? 300),
+  csv: Number(process.env.FZ ?? 300),
+  parquet: Number(process.env.FZP ?? 40),
+};
 
 function report(c: FuzzCounts) {
   const { failures, ...figures } = c;

@@ -3,7 +3,7 @@
  * JPEG, and competition-layout parquet files (plus ones that are well formed
  * but wrong: zero rows, pixel columns of another physical type).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
@@ -64,6 +64,7 @@ export async function fuzzBases(dir: string, withParquet: boolean): Promise<Fuzz
   );
   const names = pngFiles.map((f) => f.replace(/\.png$/, ''));
   const parquet = [];
+  mkdirSync(dir, { recursive: true });
   if (withParquet) {
     const images = await competitionImages(6);
     const files: string[] = [];

@@ -17,6 +17,7 @@ import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
 import { thumbSheet } from './thumb-sheet.js';
 import { APP_VERSION } from './version.js';
+import { storageError } from '../store/storage-errors.js';
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -110,12 +111,13 @@ export class Service {
     return { imageIds, canUndo: labels.canUndo(annotator), canRedo: labels.canRedo(annotator) };
   }
 
-  readonly handlers: Handlers = {
+  readonly handlers: Handlers = withStorageErrors(this, {
     'project.info': () => ({
       path: this.project.path,
       name: this.project.name,
       schemaVersion: this.project.schemaVersion,
       appVersion: APP_VERSION,
+      readOnly: this.project.readOnly,
     }),
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
@@ -191,7 +193,7 @@ export class Service {
     }),
     'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir, (id) => this.training.checkpointDir(id)),
-  };
+  });
 
   /** Whether an image filter reads a run's predictions (`pred`, `order`); they need `run`. */
   private runFilter(f: ParsedInput<'images.ids'>): boolean {
@@ -210,4 +212,19 @@ export class Service {
     this.trainingManager?.close();
     this.project.close();
   }
+}
+
+/** Every handler, with a full or read-only disk reported as such rather than as an internal failure. */
+function withStorageErrors(service: Service, handlers: Handlers): Handlers {
+  const wrapped: Record<string, (input: never) => unknown> = {};
+  for (const [method, handler] of Object.entries(handlers) as [string, (input: never) => unknown][]) {
+    wrapped[method] = async (input) => {
+      try {
+        return await handler(input);
+      } catch (err) {
+        throw storageError(err, service.project.path) ?? err;
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
 }

@@ -19,9 +19,11 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export function startServe(db: string, token: string, port = 0): Promise<ServeProcess> {
+/** `wrapper` runs the server through another command (e.g. setpriv, to run it as another user). */
+export function startServe(db: string, token: string, port = 0, wrapper: string[] = []): Promise<ServeProcess> {
   return new Promise((ok, fail) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', String(port)], {
+    const argv = [process.execPath, CLI, 'serve', '--db', db, '--port', String(port)];
+    const proc = spawn(wrapper[0] ?? argv[0]!, [...wrapper.slice(1), ...(wrapper.length ? argv : argv.slice(1))], {
       env: { ...process.env, GRAPHEME_STUDIO_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -214,15 +214,22 @@ export class Service {
   }
 }
 
-/** Every handler, with a full or read-only disk reported as such rather than as an internal failure. */
+/**
+ * Every handler, with a full or read-only disk reported as such rather than
+ * as an internal failure. A synchronous handler stays synchronous.
+ */
 function withStorageErrors(service: Service, handlers: Handlers): Handlers {
   const wrapped: Record<string, (input: never) => unknown> = {};
   for (const [method, handler] of Object.entries(handlers) as [string, (input: never) => unknown][]) {
-    wrapped[method] = async (input) => {
+    const translate = (err: unknown): never => {
+      throw storageError(err, service.project.path) ?? err;
+    };
+    wrapped[method] = (input) => {
       try {
-        return await handler(input);
+        const result = handler(input);
+        return result instanceof Promise ? result.catch(translate) : result;
       } catch (err) {
-        throw storageError(err, service.project.path) ?? err;
+        return translate(err);
       }
     };
   }

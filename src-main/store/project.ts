@@ -1,20 +1,23 @@
-import { accessSync, constants } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Taxonomy } from '../contract/domain.js';
+import { builtScript, sqliteNativeBinding } from '../shared/app-files.js';
 import { openDatabase, type DB } from './db.js';
 import { ImageStore } from './images.js';
 import { LabelStore } from './labels.js';
+import { PredictionStore } from './predictions.js';
+import { RunStore } from './runs.js';
 import { loadTaxonomy, seedTaxonomy } from './taxonomy.js';
 import { SCHEMA_VERSION } from './migrations/index.js';
-import { sqliteNativeBinding } from './native.js';
-import { workerScript } from './worker-script.js';
 
 /** One open project file and the stores over it. */
 export class Project {
   readonly db: DB;
   readonly images: ImageStore;
   readonly labels: LabelStore;
+  readonly runs: RunStore;
+  readonly predictions: PredictionStore;
   readonly taxonomy: Taxonomy;
 
   /** Why this project cannot be saved (a read-only file or disk), or null when it can. */
@@ -26,6 +29,8 @@ export class Project {
     if (!this.readOnly) seedTaxonomy(this.db);
     this.images = new ImageStore(this.db);
     this.labels = new LabelStore(this.db);
+    this.runs = new RunStore(this.db);
+    this.predictions = new PredictionStore(this.db);
     this.taxonomy = loadTaxonomy(this.db);
   }
 
@@ -35,6 +40,22 @@ export class Project {
 
   get schemaVersion(): number {
     return SCHEMA_VERSION;
+  }
+
+  /**
+   * Where a run lives on disk: `<project>.runs/run-N/` beside the project
+   * file, nothing else in it; its current checkpoint in `last/`.
+   */
+  runDir(runId: number): { dir: string; checkpoint: string } {
+    const dir = join(dirname(this.path), `${basename(this.path, extname(this.path))}.runs`, `run-${runId}`);
+    return { dir, checkpoint: join(dir, 'last') };
+  }
+
+  /** Deletes a run: its rows (epochs, batches, splits, predictions with it) and its folder. */
+  deleteRun(runId: number): boolean {
+    const deleted = this.runs.delete(runId);
+    rmSync(this.runDir(runId).dir, { recursive: true, force: true });
+    return deleted;
   }
 
   private checkpointer: Worker | undefined;
@@ -47,7 +68,7 @@ export class Project {
    */
   startBackgroundCheckpoints(everyMs = 1_000): void {
     if (this.checkpointer || this.path === ':memory:' || this.readOnly) return;
-    const script = workerScript(import.meta.url, 'store', 'checkpoint-worker.js');
+    const script = builtScript('store/checkpoint-worker.js');
     if (!script) return;
     const nativeBinding = sqliteNativeBinding();
     this.checkpointer = new Worker(script, { workerData: { file: this.path, everyMs, nativeBinding } });

@@ -26,7 +26,7 @@ import {
   chooseCheckpoint,
   sha256Of,
   type CheckpointFile,
-} from './checkpoint-path.js';
+} from '../store/checkpoint-path.js';
 
 export { checkpointPath };
 

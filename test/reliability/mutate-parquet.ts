@@ -24,7 +24,8 @@ export function parquetBase(bytes: Buffer): ParquetBase {
 
 function withFooter(base: ParquetBase, meta: FileMetaData): Buffer {
   const w = new ByteWriter();
-  writeMetadata(w, meta);
+  // hyparquet-writer bundles its own hyparquet; the footer's shape is the same.
+  writeMetadata(w, meta as Parameters<typeof writeMetadata>[1]);
   w.appendUint32(0x31524150);
   return Buffer.concat([base.bytes.subarray(0, base.footerAt), Buffer.from(w.getBuffer())]);
 }

@@ -38,7 +38,10 @@ const ABSURD = [0, 1, 65535, 65536, 100_000, 0x7fffffff, 0x80000000, 0xffffffff]
 export function flipBytes(rng: Rng, src: Buffer, from = 0, to = src.length): Mutant {
   const out = Buffer.from(src);
   const n = 1 + rng.int(8);
-  for (let i = 0; i < n; i++) out[from + rng.int(Math.max(1, to - from))] ^= 1 + rng.int(255);
+  for (let i = 0; i < n; i++) {
+    const at = Math.min(out.length - 1, from + rng.int(Math.max(1, to - from)));
+    out[at] = out[at]! ^ (1 + rng.int(255));
+  }
   return { bytes: out, what: `flip ${n} byte(s) in ${from}..${to}` };
 }
 
@@ -94,8 +97,8 @@ export function pngFrom(chunks: Chunk[]): Buffer {
     head.writeUInt32BE(c.data.length, 0);
     head.write(c.type, 4, 'latin1');
     const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), c.data])), 0);
-    parts.push(head, c.data, crc);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), Uint8Array.from(c.data)])), 0);
+    parts.push(head, Buffer.from(c.data), crc);
   }
   return Buffer.concat(parts);
 }
@@ -154,7 +157,10 @@ export function mutatePng(rng: Rng, src: Buffer): Mutant {
   } else if (kind === 7) {
     const i = rng.int(chunks.length);
     const data = Buffer.from(chunks[i]!.data);
-    for (let k = 0; k < 1 + rng.int(4) && data.length; k++) data[rng.int(data.length)] ^= 1 + rng.int(255);
+    for (let k = 0; k < 1 + rng.int(4) && data.length; k++) {
+      const at = rng.int(data.length);
+      data[at] = data[at]! ^ (1 + rng.int(255));
+    }
     chunks[i] = { type: chunks[i]!.type, data };
     what = `corrupt ${chunks[i]!.type} data (CRC fixed)`;
   } else {

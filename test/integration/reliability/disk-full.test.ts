@@ -122,7 +122,7 @@ describe.skipIf(root && !setpriv)('a read-only project file', () => {
           headers: { 'content-type': 'application/json', 'x-grapheme-token': server.token },
           body: JSON.stringify(body),
         });
-        return [res.status, await res.json()] as const;
+        return [res.status, (await res.json()) as { ok: boolean; error: { message: string } }] as const;
       };
       expect(await call('project.info', {})).toMatchObject([
         200,

@@ -13,7 +13,7 @@ import type { Events } from '../../../src-main/contract/events.js';
 import type { TrainConfig } from '../../../src-main/contract/training.js';
 import { Service } from '../../../src-main/service/service.js';
 import { Project } from '../../../src-main/store/project.js';
-import { chooseCheckpoint } from '../../../src-main/train/checkpoint-path.js';
+import { chooseCheckpoint } from '../../../src-main/store/checkpoint-path.js';
 import { loadModel, readState, saveCheckpoint, type TrainState } from '../../../src-main/train/checkpoint.js';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { buildModel } from '../../../src-main/train/model.js';
@@ -116,7 +116,7 @@ describe('trainer killed at random points', () => {
   it('fails with the reason, then resumes from the last whole checkpoint to the end, each time', async () => {
     const h = service.handlers;
     const { runId, split } = await h['training.start'](TINY);
-    const ckpt = service.training.checkpointDir(runId);
+    const ckpt = service.project.runDir(runId).checkpoint;
     const batches = Math.ceil(split.train / 32);
     let lastBatch = 0;
     let lastEpochBatch = 0;
@@ -127,8 +127,8 @@ describe('trainer killed at random points', () => {
     });
     const kills: string[] = [];
     const kill = async (where: string) => {
-      process.kill(service.training.pid(runId)!, 'SIGKILL');
-      const crashed = await service.training.wait(runId);
+      process.kill(service.supervisor.pid(runId)!, 'SIGKILL');
+      const crashed = await service.supervisor.wait(runId);
       expect(crashed.status).toBe('failed');
       expect(crashed.error).toContain('killed by SIGKILL');
       kills.push(where);
@@ -148,7 +148,7 @@ describe('trainer killed at random points', () => {
     lastEpochBatch = 0;
     await until(() => lastEpochBatch === batches, 'the last batch of an epoch');
     await kill('during validation');
-    const done = await service.training.wait(runId);
+    const done = await service.supervisor.wait(runId);
     console.log(`trainer kills: ${kills.join('; ')}`);
     expect(done.error).toBeNull();
     expect(done.status).toBe('done');

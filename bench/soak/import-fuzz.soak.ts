@@ -1,11 +1,11 @@
 /** The importer fuzzer at full counts: 3,000 cases per image format and CSV, 1,000 parquet files. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { fuzzImports, type FuzzKind } from '../../test/reliability/import-fuzz.js';
 import { fuzzBases, SEED_FOLDER } from '../../test/reliability/fuzz-bases.js';
-import { record } from '../report.js';
+import { OUT, record } from '../report.js';
 import { scaled } from './scale.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-soak-fuzz-'));
@@ -25,6 +25,7 @@ for (const kind of ['png', 'jpeg', 'csv', 'parquet'] as const) {
       dir: join(dir, kind),
       seedFolder: SEED_FOLDER,
       bases,
+      trace: (line) => appendFileSync(join(OUT, `fuzz-${kind}-trace.log`), `${line}\n`),
     });
     for (const k of ['cases', 'imported', 'rejections', 'crashes', 'hangs', 'changes', 'unnamed', 'silent'] as const)
       record(`fuzz ${kind} ${k}`, c[k]);

@@ -145,7 +145,7 @@ async function importOneParquet(
     for (let g = 0; g < meta.row_groups.length && !job.cancelled; g++) {
       const groupRows = Number(meta.row_groups[g]!.num_rows);
       try {
-        const readers = columnReaders(meta, g, layout);
+        const readers = columnReaders(meta, g, layout, size);
         for (let s = 0; s < groupRows && !job.cancelled; s += slabRows) {
           const e = Math.min(groupRows, s + slabRows);
           const ids = await decodeSlab(handle, readers, s, e, slab, bad, job);
@@ -183,6 +183,7 @@ function columnReaders(
   meta: FileMetaData,
   group: number,
   layout: Layout,
+  fileSize: number,
 ): { id: ColumnReader; pixels: ColumnReader[] } {
   const tree = parquetSchema(meta);
   const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
@@ -194,9 +195,14 @@ function columnReaders(
     if (!leaf || m.path_in_schema.length !== 1)
       throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
     const offset = Number(m.dictionary_page_offset || m.data_page_offset);
+    const end = offset + Number(m.total_compressed_size);
+    // A footer that points outside the file would have the reader allocate what it claims (2 GB killed the process).
+    if (!(offset >= 4 && end > offset && end <= fileSize)) {
+      throw new Error(`column ${leaf.element.name} claims bytes ${offset}..${end} of a ${fileSize}-byte file`);
+    }
     byName.set(leaf.element.name, {
       startByte: offset,
-      endByte: offset + Number(m.total_compressed_size),
+      endByte: end,
       decoder: {
         pathInSchema: m.path_in_schema,
         element: leaf.element,

@@ -53,6 +53,8 @@ export interface FuzzBases {
 export interface FuzzOptions {
   kind: FuzzKind;
   cases: number;
+  /** The first case number (to replay cases found by the soak). */
+  from?: number;
   seed: number;
   /** Per case; a case over it counts as a hang. */
   timeLimitMs: number;
@@ -60,6 +62,8 @@ export interface FuzzOptions {
   /** A folder of real images the project holds before the first case. */
   seedFolder: string;
   bases: FuzzBases;
+  /** Called before each case runs: a case that kills the process is then known by its last line. */
+  trace?: (line: string) => void;
 }
 
 const STACK = /\n\s+at |\bat .*\(.*:\d+:\d+\)/;
@@ -130,9 +134,10 @@ export async function fuzzImports(o: FuzzOptions): Promise<FuzzCounts> {
     if (counts.failures.length < 20) counts.failures.push(`seed ${o.seed} case ${n} (${what}): ${why}`);
   };
   try {
-    for (let n = 0; n < o.cases; n++) {
+    for (let n = o.from ?? 0; n < (o.from ?? 0) + o.cases; n++) {
       const rng = new Rng(o.seed * 1_000_003 + n);
       const { path, mutant } = caseFile(o, rng, n);
+      o.trace?.(`seed ${o.seed} case ${n}: ${mutant.what}`);
       const before = marks(project.db);
       const was = digest(project.db, before, o.kind !== 'csv');
       counts.cases++;

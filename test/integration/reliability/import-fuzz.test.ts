@@ -55,4 +55,21 @@ describe('importer fuzzing', () => {
       if (kind !== 'parquet') expect(c.imported).toBeGreaterThan(0);
     }, 600_000);
   }
+
+  // Found by the soak (seed 2026): the image_id column's total_compressed_size set to 2^31 made the
+  // importer allocate 2 GB for it, and the process died.
+  it('parquet: a column that claims 2 GB (soak seed 2026, case 55) is rejected by name', async () => {
+    const c = await fuzzImports({
+      kind: 'parquet',
+      cases: 1,
+      from: 55,
+      seed: 2026,
+      timeLimitMs: 30_000,
+      dir: tempDir(),
+      seedFolder: SEED_FOLDER,
+      bases,
+    });
+    expect(c).toMatchObject({ cases: 1, crashes: 0, hangs: 0, changes: 0, unnamed: 0, failures: [] });
+    expect(c.rejections).toBeGreaterThan(0);
+  }, 120_000);
 });

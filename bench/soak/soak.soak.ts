@@ -163,7 +163,7 @@ it(`soak: ${IMAGES} images, labeling + browsing + training for ${MINUTES} min`, 
       ui.probes++;
       const p0 = performance.now();
       try {
-        const page = await fetch(`${server.origin}/`, { signal: AbortSignal.timeout(5_000) });
+        const page = await fetch(`${server.origin}/`, { signal: AbortSignal.timeout(30_000) });
         const html = await page.text();
         if (page.ok && html.includes('<title>Grapheme Studio')) ui.answered++;
       } catch {

@@ -40,7 +40,7 @@ export interface TrainState {
   step: number;
   normalization: { mean: number; std: number };
   savedAt: number;
-  /** Size and SHA-256 of every other file of the checkpoint (absent in checkpoints written before them). */
+  /** In state.json only (readState leaves it out): size and SHA-256 of every other file of the checkpoint. */
   files?: Record<string, CheckpointFile>;
 }
 
@@ -137,7 +137,9 @@ const verified = new Map<string, { stamp: string; path: string; rejected: string
 
 export function readState(dir: string): TrainState {
   const p = usableCheckpoint(dir).path;
-  return JSON.parse(readFileSync(join(p, 'state.json'), 'utf8')) as TrainState;
+  // The file list is the checkpoint's own bookkeeping, not where training stands.
+  const { files: _files, ...state } = JSON.parse(readFileSync(join(p, 'state.json'), 'utf8')) as TrainState;
+  return state;
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {

@@ -162,6 +162,8 @@ export interface ProjectInfo {
   name: string;
   schemaVersion: number;
   appVersion: string;
+  /** Why changes cannot be saved (a read-only file or disk); null when they can. */
+  readOnly: string | null;
 }
 
 /** Thumbnails of `ids` in rows of `columns`, each cellWidth x cellHeight, as one JPEG data URL. */

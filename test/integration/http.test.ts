@@ -110,6 +110,23 @@ describe('browser mode security', () => {
 });
 
 describe('browser mode API', () => {
+  // Each of these answered 500 or reset the connection before the hostile-input run (issue 14) found them.
+  it('refuses broken URL escapes, oversized bodies, other content types and non-decimal image ids with 4xx', async () => {
+    const { port, token } = await start();
+    const badEscape = await http(port, '/api/%zz', json(token, {}));
+    expect([badEscape.status, JSON.parse(badEscape.body).error.code]).toEqual([400, 'unknown_call']);
+    expect((await http(port, '/%c0%ae%c0%ae/etc/passwd')).status).toBe(400);
+    const big = await http(port, '/api/stats.get', { ...json(token, {}), body: ' '.repeat((1 << 20) + 1) });
+    expect([big.status, JSON.parse(big.body).error.message]).toEqual([413, 'Request body over 1048576 bytes.']);
+    const text = await http(port, '/api/stats.get', {
+      ...json(token, {}),
+      headers: { 'content-type': 'text/plain', 'x-grapheme-token': token },
+    });
+    expect([text.status, JSON.parse(text.body).error.code]).toEqual([415, 'bad_input']);
+    const hex = await http(port, '/image/0x1', { headers: { 'x-grapheme-token': token } });
+    expect([hex.status, JSON.parse(hex.body).error.code]).toEqual([404, 'not_found']);
+  });
+
   it('answers unknown calls, bad JSON and invalid input with typed errors', async () => {
     const { port, token } = await start();
     const unknown = await http(port, '/api/labels.nuke', json(token, {}));

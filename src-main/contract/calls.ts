@@ -169,6 +169,8 @@ export interface ProjectInfo {
   name: string;
   schemaVersion: number;
   appVersion: string;
+  /** Who made the latest label edit in this project, if anyone. */
+  lastAnnotator: string | null;
 }
 
 /** Thumbnails of `ids` in rows of `columns`, each cellWidth x cellHeight, as one JPEG data URL. */

@@ -116,6 +116,7 @@ export class Service {
       name: this.project.name,
       schemaVersion: this.project.schemaVersion,
       appVersion: APP_VERSION,
+      lastAnnotator: this.project.labels.lastEditor(),
     }),
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),

@@ -12,7 +12,8 @@ import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenM
 
 export interface ServeOptions {
   host?: string;
-  port?: number;
+  /** A port, or ports to try in order (the first free one is used; 0 lets the system choose). */
+  port?: number | number[];
   token?: string;
   /** Built renderer (index.html and assets); the API works without it. */
   staticDir?: string;
@@ -82,6 +83,25 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Listens on the first port of the list that is free; the last one's error when none is. */
+async function listenOnFirstFree(server: Server, host: string, ports: number[]): Promise<number> {
+  for (const [i, port] of ports.entries()) {
+    try {
+      await new Promise<void>((ok, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          ok();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i === ports.length - 1) throw err;
+    }
+  }
+  throw new Error('no port to listen on');
+}
+
 /**
  * Browser mode: the contract over HTTP (POST /api/<method>), events over
  * server-sent events, and the built renderer, on 127.0.0.1 with a token.
@@ -93,6 +113,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   service.project.startBackgroundCheckpoints();
   const staticDir = options.staticDir ? resolve(options.staticDir) : undefined;
   let hosts = new Set<string>();
+  let cookieName: string = HTTP.tokenCookie;
   const streams = new Set<ServerResponse>();
 
   const unsubscribe = service.subscribe((event, payload) => {
@@ -113,7 +134,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const needsToken = path.startsWith(HTTP.apiPrefix) || path === HTTP.events || path.startsWith(HTTP.imagePrefix);
-    const authorized = tokenMatches(presentedToken(req, url), token);
+    const authorized = tokenMatches(presentedToken(req, url, cookieName), token);
 
     if (needsToken && !authorized) {
       return send(
@@ -177,7 +198,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const body = await readFile(file).catch(() => null);
     if (!body) return send(res, 404, 'Not found', 'text/plain');
     const headers: Record<string, string> = { 'content-security-policy': CSP, 'x-frame-options': 'DENY' };
-    if (setCookie) headers['set-cookie'] = `${HTTP.tokenCookie}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    if (setCookie) headers['set-cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     send(res, 200, body, contentType(file), headers);
   }
 
@@ -189,11 +210,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     });
   });
   server.requestTimeout = 60_000;
-  await new Promise<void>((ok, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => ok());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnFirstFree(server, host, [options.port ?? 0].flat());
+  // Cookies are per host, not per port: a name per port keeps two launches (or two projects) apart.
+  cookieName = `${HTTP.tokenCookie}_${port}`;
   hosts = allowedHosts(port, [host, ...(options.extraHosts ?? [])]);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;

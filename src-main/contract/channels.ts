@@ -13,6 +13,8 @@ export const HTTP = {
   events: '/events',
   /** GET {imagePrefix}{id} returns the stored original bytes. */
   imagePrefix: '/image/',
+  /** GET {downloadPrefix}run-{id}.zip?format=… (a run's export) or {downloadPrefix}labels.csv. */
+  downloadPrefix: '/download/',
   tokenHeader: 'x-grapheme-token',
   tokenCookie: 'gs_token',
   tokenQuery: 'token',

@@ -3,7 +3,7 @@ import type { Handlers, ParsedInput } from '../contract/calls.js';
 import { AppError } from '../contract/envelope.js';
 import type { ImportSummary } from '../contract/domain.js';
 import type { EventName, Events } from '../contract/events.js';
-import { exportLabels } from '../ingest/export-labels.js';
+import { exportLabels, labelsCsv } from '../ingest/export-labels.js';
 import { importFolder } from '../ingest/folder.js';
 import type { ImportOptions } from '../ingest/job.js';
 import { importLabels } from '../ingest/labels-csv.js';
@@ -12,11 +12,23 @@ import { importPaths } from '../ingest/paths.js';
 import type { Project } from '../store/project.js';
 import type { TrainerLauncher } from '../train/launcher.js';
 import { TrainingManager } from '../train/supervisor.js';
-import { exportRun } from '../export/export.js';
+import { buildFiles, exportRun } from '../export/export.js';
+import { zip } from '../export/zip.js';
+import type { ExportFormat } from '../contract/training.js';
 import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
 import { thumbSheet } from './thumb-sheet.js';
 import { APP_VERSION } from './version.js';
+import { dataDir } from './starter.js';
+import { dirname } from 'node:path';
+
+export type DownloadRequest = { kind: 'run'; runId: number; format: ExportFormat } | { kind: 'labels' };
+
+export interface Download {
+  name: string;
+  type: string;
+  bytes: Buffer;
+}
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -190,7 +202,8 @@ export class Service {
       runId,
       predictions: await this.insights.suggest(runId, imageIds, k),
     }),
-    'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out }),
+    'runs.export': ({ runId, format, out }) =>
+      exportRun(this.project, runId, { format, out, createWithin: [dirname(this.project.path), dataDir()] }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir, (id) => this.training.checkpointDir(id)),
   };
 
@@ -204,6 +217,26 @@ export class Service {
     if (f.run !== undefined && !this.training.runs.get(f.run))
       throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;
+  }
+
+  /**
+   * Downloads for browser mode, where the user cannot name a folder on the server's
+   * disk: a run's export as one ZIP archive, and the labels as train.csv.
+   */
+  download(what: DownloadRequest): Download {
+    if (what.kind === 'labels') {
+      const base = this.project.name.replace(/[^\w.-]+/g, '_') || 'labels';
+      return {
+        name: `${base}-labels.csv`,
+        type: 'text/csv; charset=utf-8',
+        bytes: Buffer.from(labelsCsv(this.project).text),
+      };
+    }
+    if (!this.training.runs.get(what.runId)) throw new AppError('not_found', `run ${what.runId} does not exist`);
+    const files = buildFiles(this.project, what.runId, what.format, Date.now());
+    // One top folder in the archive, as if the export had been written to run-N/.
+    const named = new Map([...files].map(([path, data]) => [`run-${what.runId}/${path}`, data]));
+    return { name: `run-${what.runId}.zip`, type: 'application/zip', bytes: zip(named) };
   }
 
   close(): void {

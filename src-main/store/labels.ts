@@ -106,7 +106,10 @@ export class LabelStore {
 
   /** Who made the latest label edit (not an import), to suggest the name again after a restart. */
   lastEditor(): string | null {
-    const row = this.db.prepare(`SELECT annotator FROM gestures WHERE kind = 'edit' ORDER BY id DESC LIMIT 1`).pluck().get();
+    const row = this.db
+      .prepare(`SELECT annotator FROM gestures WHERE kind = 'edit' ORDER BY id DESC LIMIT 1`)
+      .pluck()
+      .get();
     return typeof row === 'string' ? row : null;
   }
 

@@ -4,8 +4,9 @@ import { join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HTTP } from '../contract/channels.js';
 import { createDispatcher } from '../contract/dispatcher.js';
-import { fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
-import type { Service } from '../service/service.js';
+import { AppError, fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
+import type { Download, Service } from '../service/service.js';
+import { downloadRequest } from './downloads.js';
 import { logInternalError } from '../service/log.js';
 import { contentType } from './mime.js';
 import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
@@ -133,7 +134,11 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    const needsToken = path.startsWith(HTTP.apiPrefix) || path === HTTP.events || path.startsWith(HTTP.imagePrefix);
+    const needsToken =
+      path.startsWith(HTTP.apiPrefix) ||
+      path === HTTP.events ||
+      path.startsWith(HTTP.imagePrefix) ||
+      path.startsWith(HTTP.downloadPrefix);
     const authorized = tokenMatches(presentedToken(req, url, cookieName), token);
 
     if (needsToken && !authorized) {
@@ -147,6 +152,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     if (path.startsWith(HTTP.apiPrefix)) return handleCall(req, res, path.slice(HTTP.apiPrefix.length));
     if (path === HTTP.events) return handleEvents(req, res);
     if (path.startsWith(HTTP.imagePrefix)) return handleImage(res, path.slice(HTTP.imagePrefix.length));
+    if (path.startsWith(HTTP.downloadPrefix)) return handleDownload(res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');
     return handleStatic(res, path, authorized && url.searchParams.has(HTTP.tokenQuery));
   }
@@ -186,6 +192,19 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     send(res, 200, found.bytes, found.format === 'png' ? 'image/png' : 'image/jpeg', {
       'cache-control': 'private, max-age=3600',
     });
+  }
+
+  function handleDownload(res: ServerResponse, url: URL) {
+    const what = downloadRequest(url);
+    if (!what.ok) return sendEnvelope(res, what.error);
+    let file: Download;
+    try {
+      file = service.download(what.value);
+    } catch (err) {
+      if (err instanceof AppError) return sendEnvelope(res, fail(err.code, err.message));
+      throw err;
+    }
+    send(res, 200, file.bytes, file.type, { 'content-disposition': `attachment; filename="${file.name}"` });
   }
 
   async function handleStatic(res: ServerResponse, path: string, setCookie: boolean) {

@@ -25,7 +25,10 @@ test('picker examples, consonant hint, undo message, position and recent tiles a
   await expect(active).toContainText('13');
   const example = active.getByRole('img', { name: 'An image of this project labeled ক' });
   await expect(example).toBeVisible();
-  await expect.poll(() => example.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  // Runs in the page; the test tsconfig has no DOM library.
+  await expect
+    .poll(() => example.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+    .toBeGreaterThan(0);
   const exampleId = Number((await example.getAttribute('src'))!.split('/').pop());
   expect(studio.query('SELECT root, state FROM labels WHERE image_id = ?', exampleId)).toEqual([
     { root: 13, state: 'labeled' },
@@ -53,7 +56,12 @@ test('picker examples, consonant hint, undo message, position and recent tiles a
   await expect(page.getByRole('listbox', { name: 'Grapheme root' })).toBeVisible();
   const box = (await notice.boundingBox())!;
   const hit = await page.evaluate(
-    ([x, y]) => document.elementFromPoint(x!, y!)?.textContent ?? '',
+    ([x, y]) => {
+      const { document: doc } = globalThis as unknown as {
+        document: { elementFromPoint(x: number, y: number): { textContent: string | null } | null };
+      };
+      return doc.elementFromPoint(x!, y!)?.textContent ?? '';
+    },
     [box.x + box.width / 2, box.y + box.height / 2],
   );
   expect(hit).toContain('Undone');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { test, expect, allSaved, starterProject, startServer, stopServer } from './fixtures';
+import { test, expect, allSaved, starterProject, startServer, stopServer } from './fixtures.js';
 
 const DEFAULT_PORT = 4790;
 

@@ -9,6 +9,9 @@ import type { ImportOptions } from '../ingest/job.js';
 import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
 import { importPaths } from '../ingest/paths.js';
+import { importUpload } from '../ingest/uploads.js';
+import { UploadArea } from './uploads.js';
+import { existsSync } from 'node:fs';
 import type { Project } from '../store/project.js';
 import type { TrainerLauncher } from '../train/launcher.js';
 import { TrainingManager } from '../train/supervisor.js';
@@ -38,6 +41,8 @@ export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
  */
 export class Service {
   private readonly jobs = new Map<string, AbortController>();
+  /** Browser-mode uploads waiting to be imported. */
+  readonly uploads: UploadArea;
   private readonly listeners = new Set<Emit>();
 
   constructor(
@@ -45,6 +50,7 @@ export class Service {
     /** How trainer processes start: child_process.fork by default, utilityProcess in Electron (train/launcher.ts). */
     private readonly options: { trainerLauncher?: TrainerLauncher } = {},
   ) {
+    this.uploads = new UploadArea(project);
     // A run's stored predictions belong to the checkpoint that made them: forget them when it changes.
     this.listeners.add((event, payload) => {
       if (event === 'training.started' || event === 'training.epoch' || event === 'training.done')
@@ -177,7 +183,17 @@ export class Service {
     'import.folder': (input) => this.importFolder(input),
     'import.parquet': (input) => this.importParquet(input),
     'import.labels': (input) => this.importLabels(input),
-    'import.paths': ({ paths }) => this.runImport(undefined, (opts) => importPaths(this.project, paths, opts)),
+    'import.paths': ({ paths, jobId }) => this.runImport(jobId, (opts) => importPaths(this.project, paths, opts)),
+    'import.upload': async ({ batch, jobId }) => {
+      const dir = this.uploads.batchDir(batch);
+      if (!existsSync(dir)) throw new AppError('not_found', `Nothing was uploaded in batch ${batch}.`);
+      try {
+        return await this.runImport(jobId, (opts) => importUpload(this.project, dir, opts));
+      } finally {
+        this.uploads.discard(batch);
+      }
+    },
+    'import.discard': ({ batch }) => ({ discarded: this.uploads.discard(batch) }),
     'import.cancel': ({ jobId }) => {
       const job = this.jobs.get(jobId);
       job?.abort();

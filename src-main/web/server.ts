@@ -7,6 +7,7 @@ import { createDispatcher } from '../contract/dispatcher.js';
 import { AppError, fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
 import type { Download, Service } from '../service/service.js';
 import { downloadRequest } from './downloads.js';
+import { DEFAULT_UPLOAD_LIMITS, Uploads, type UploadLimits } from './upload.js';
 import { logInternalError } from '../service/log.js';
 import { contentType } from './mime.js';
 import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
@@ -18,6 +19,8 @@ export interface ServeOptions {
   token?: string;
   /** Built renderer (index.html and assets); the API works without it. */
   staticDir?: string;
+  /** Size caps of browser uploads (per file, per import). */
+  uploadLimits?: UploadLimits;
   /** Extra Host names to answer to (e.g. the machine's name when bound beyond loopback). */
   extraHosts?: string[];
 }
@@ -112,6 +115,8 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   const token = options.token ?? newToken();
   const dispatch = createDispatcher(service.handlers, logInternalError);
   service.project.startBackgroundCheckpoints();
+  service.uploads.sweep();
+  const uploads = new Uploads(service.uploads, options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS);
   const staticDir = options.staticDir ? resolve(options.staticDir) : undefined;
   let hosts = new Set<string>();
   let cookieName: string = HTTP.tokenCookie;
@@ -138,7 +143,8 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       path.startsWith(HTTP.apiPrefix) ||
       path === HTTP.events ||
       path.startsWith(HTTP.imagePrefix) ||
-      path.startsWith(HTTP.downloadPrefix);
+      path.startsWith(HTTP.downloadPrefix) ||
+      path.startsWith(HTTP.uploadPrefix);
     const authorized = tokenMatches(presentedToken(req, url, cookieName), token);
 
     if (needsToken && !authorized) {
@@ -153,6 +159,11 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     if (path === HTTP.events) return handleEvents(req, res);
     if (path.startsWith(HTTP.imagePrefix)) return handleImage(res, path.slice(HTTP.imagePrefix.length));
     if (path.startsWith(HTTP.downloadPrefix)) return handleDownload(res, url);
+    if (path.startsWith(HTTP.uploadPrefix)) {
+      if (req.method !== 'POST') return sendEnvelope(res, fail('invalid_input', 'Use POST.'));
+      const batch = decodeURIComponent(path.slice(HTTP.uploadPrefix.length));
+      return sendEnvelope(res, await uploads.receive(req, batch, url.searchParams.get('path')));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');
     return handleStatic(res, path, authorized && url.searchParams.has(HTTP.tokenQuery));
   }
@@ -165,13 +176,18 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return sendEnvelope(res, fail('invalid_input', 'Content-Type must be application/json.'));
     }
     let input: unknown;
+    req.setTimeout(60_000, () => req.destroy(new Error('no data for 60 s')));
     try {
       const body = await readBody(req);
       input = body.trim() === '' ? {} : JSON.parse(body);
     } catch (err) {
       return sendEnvelope(res, fail('invalid_input', `Request body is not valid JSON: ${(err as Error).message}`));
     }
-    sendEnvelope(res, await dispatch(decodeURIComponent(method), input));
+    const name = decodeURIComponent(method);
+    const reply = await dispatch(name, input);
+    if (name === 'import.upload' || name === 'import.discard')
+      uploads.forget((input as { batch?: string }).batch ?? '');
+    sendEnvelope(res, reply);
   }
 
   function handleEvents(req: IncomingMessage, res: ServerResponse) {
@@ -228,7 +244,8 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       else res.end();
     });
   });
-  server.requestTimeout = 60_000;
+  // Uploads may take long; each guards itself against going quiet (web/upload.ts), other bodies are small.
+  server.requestTimeout = 6 * 3600_000;
   const port = await listenOnFirstFree(server, host, [options.port ?? 0].flat());
   // Cookies are per host, not per port: a name per port keeps two launches (or two projects) apart.
   cookieName = `${HTTP.tokenCookie}_${port}`;

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import type { ImportSummary } from '../contract/domain.js';
+import { AppError } from '../contract/envelope.js';
 import type { Project } from '../store/project.js';
 import { importFolder } from './folder.js';
 import type { ImportOptions } from './job.js';
@@ -18,29 +19,43 @@ const list = (dir: string) => (existsSync(dir) ? readdirSync(dir, { withFileType
 
 export async function importUpload(project: Project, batchDir: string, opts: ImportOptions): Promise<ImportSummary> {
   const total = emptySummary(opts.jobId);
+  // The user knows the files by the paths they uploaded, not by the staging folder.
+  const prefixes = ['folders', 'loose', 'data'].map((d) => join(batchDir, d) + sep);
+  const shown = (text: string) => {
+    for (const p of prefixes) text = text.split(p).join('');
+    return text.split(sep).join('/');
+  };
   const go = () => !opts.signal?.aborted;
+  /** One part of the batch; a part refused whole (a CSV without its columns) is one rejection, the rest goes on. */
+  const part = async (source: string, work: () => Promise<ImportSummary>) => {
+    if (!go()) return;
+    try {
+      mergeSummary(total, await work());
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      total.rejected.push({ source, reason: err.message });
+    }
+  };
   const folders = join(batchDir, 'folders');
   for (const entry of list(folders)) {
-    if (!entry.isDirectory() || !go()) continue;
+    if (!entry.isDirectory()) continue;
     const folder = join(folders, entry.name);
     const csvs = list(folder).filter((e) => e.isFile() && extname(e.name).toLowerCase() === '.csv');
     const labels = csvs.length === 1 ? join(folder, csvs[0]!.name) : undefined;
-    mergeSummary(total, await importFolder(project, folder, labels, opts));
+    await part(folder, () => importFolder(project, folder, labels, opts));
   }
   const loose = join(batchDir, 'loose');
-  if (existsSync(loose) && go()) mergeSummary(total, await importFolder(project, loose, undefined, opts));
+  if (existsSync(loose)) await part(loose, () => importFolder(project, loose, undefined, opts));
   const data = list(join(batchDir, 'data')).filter((e) => e.isFile());
   const pick = (ext: string) =>
     data.filter((e) => extname(e.name).toLowerCase() === ext).map((e) => join(batchDir, 'data', e.name));
   const parquet = pick('.parquet');
-  if (parquet.length && go()) mergeSummary(total, await importParquet(project, parquet, undefined, opts));
-  for (const csv of pick('.csv')) if (go()) mergeSummary(total, await importLabels(project, csv, opts));
+  if (parquet.length) await part(parquet.join(', '), () => importParquet(project, parquet, undefined, opts));
+  for (const csv of pick('.csv')) await part(csv, () => importLabels(project, csv, opts));
   total.cancelled ||= opts.signal?.aborted ?? false;
-  // The user knows the files by the paths they uploaded.
-  const prefixes = ['folders', 'loose', 'data'].map((d) => join(batchDir, d) + sep);
   for (const r of total.rejected) {
-    const prefix = prefixes.find((p) => r.source.startsWith(p));
-    if (prefix) r.source = r.source.slice(prefix.length).split(sep).join('/');
+    r.source = shown(r.source);
+    r.reason = shown(r.reason);
   }
   return total;
 }

@@ -1,23 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Service } from '../service/service.js';
 import { dataDir } from '../service/starter.js';
+import { rendererDir } from '../shared/app-files.js';
 import { Project } from '../store/project.js';
 import { serve } from '../web/server.js';
 import { newToken } from '../web/security.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './args.js';
 
 /** Browser mode's port unless --port says otherwise; the next ones when it is taken, then any free port. */
 export const DEFAULT_PORT = 4790;
 const DEFAULT_PORTS = [...Array.from({ length: 10 }, (_, i) => DEFAULT_PORT + i), 0];
-
-/** dist/renderer next to dist/main, where `npm run build` puts it. */
-export function rendererDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, '..', '..', 'renderer');
-  return existsSync(join(dir, 'index.html')) ? dir : undefined;
-}
 
 /**
  * The token of this machine's browser mode, kept (readable by this user only) in the

@@ -9,8 +9,8 @@ import type { Download, Service } from '../service/service.js';
 import { downloadRequest } from './downloads.js';
 import { DEFAULT_UPLOAD_LIMITS, Uploads, type UploadLimits } from './upload.js';
 import { logInternalError } from '../service/log.js';
-import { contentType } from './mime.js';
-import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
+import { CSP, contentType } from '../shared/renderer-files.js';
+import { allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
 
 export interface ServeOptions {
   host?: string;

@@ -3,8 +3,8 @@
  * (XMLHttpRequest, because fetch reports no upload progress). The cookie carries
  * the token; the reply is the contract's envelope.
  */
-import { HTTP } from '../../../../src-main/contract/channels';
-import { AppError, type Envelope } from '../../../../src-main/contract/envelope';
+import { HTTP } from '$contract/channels';
+import { AppError, type Envelope } from '$contract/envelope';
 
 export interface Upload {
   done: Promise<void>;

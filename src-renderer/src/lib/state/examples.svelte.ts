@@ -5,7 +5,7 @@
  */
 import { SvelteMap } from 'svelte/reactivity';
 import { api } from '../api/client';
-import type { Component } from '../../../../src-main/contract/domain';
+import type { Component } from '$contract/domain';
 
 class Examples {
   /** "component:class" -> an image id, null when the project has no labeled example. */

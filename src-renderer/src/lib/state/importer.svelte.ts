@@ -6,8 +6,8 @@
  */
 import { api, browserMode, droppedPaths } from '../api/client';
 import { uploadFile, type Upload } from '../api/upload';
-import type { ImportSummary } from '../../../../src-main/contract/domain';
-import type { ImportProgress } from '../../../../src-main/contract/events';
+import type { ImportSummary } from '$contract/domain';
+import type { ImportProgress } from '$contract/events';
 
 /** A file and the path it had under the folder the user chose ("scan0020/r0c0.png"), or its name. */
 export interface Picked {
@@ -22,6 +22,7 @@ export interface Picked {
 function desktopPaths(picked: Picked[]): string[] | null {
   const full = droppedPaths(picked.map((p) => p.file));
   if (!full || full.length !== picked.length) return null;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local collection, never rendered
   const out = new Set<string>();
   picked.forEach((p, i) => {
     const path = full[i]!;

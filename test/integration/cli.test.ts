@@ -148,3 +148,58 @@ describe('folders whose file names repeat (issue 13, finding 7)', () => {
     ]);
   });
 });
+
+describe('help and argument checks (issue 13, finding 6)', () => {
+  it('prints each command its own help with its options and an example', () => {
+    for (const args of [['import', '--help'], ['help', 'import'], ['import', '-h']]) {
+      const r = cli(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
+      expect(r.stdout).toContain('Usage: grapheme-studio import --db FILE (--folder DIR | --parquet FILE...)');
+      expect(r.stdout).toContain('--labels CSV');
+      expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio import --db /);
+      expect(r.stdout).not.toContain('export-labels');
+    }
+    for (const args of [['train', '--help'], ['help', 'train']]) {
+      const r = cli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: grapheme-studio train --db FILE');
+      expect(r.stdout).toMatch(/--engine auto\|tensorflow\|webgpu\|wasm\|cpu +where it computes/);
+      expect(r.stdout).toContain('--epochs N');
+      expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio train /);
+    }
+    const all = cli(['help']);
+    expect(all.code).toBe(0);
+    for (const c of ['import', 'stats', 'export-labels', 'serve', 'train', 'resume', 'eval', 'predict', 'export'])
+      expect(all.stdout).toMatch(new RegExp(`^ {2}${c} `, 'm'));
+    expect(cli(['help', 'nonsense']).code).toBe(2);
+  });
+
+  it('writes nothing when the command, an option or its value is wrong', () => {
+    const dir = tempDir();
+    const db = join(dir, 'p.sqlite');
+    const cases = [
+      ['frobnicate', '--db', db],
+      ['import', '--db', db],
+      ['import', '--db', db, '--folder', FORMS, '--parquet', 'x.parquet'],
+      ['import', '--db', db, '--bogus'],
+      ['train', '--db', db, '--size', 'big'],
+      ['train', '--db', db, '--size', '20'],
+      ['train', '--db', db, '--arch', 'vgg'],
+      ['export', '--db', db, '--run', '1'],
+      ['export-labels', '--db', db],
+    ];
+    for (const args of cases) {
+      const r = cli(args);
+      expect([args.join(' '), r.code === 0]).toEqual([args.join(' '), false]);
+      expect([args.join(' '), existsSync(db)]).toEqual([args.join(' '), false]);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+    const unknown = cli(['frobnicate', '--db', db]);
+    expect(unknown.stderr).toContain('unknown command: frobnicate');
+    const bad = cli(['import', '--db', db]);
+    // A mistake in a command's options shows that command's help, not the whole list.
+    expect(bad.stderr).toContain('import needs --folder, --parquet or --labels');
+    expect(bad.stderr).toContain('Usage: grapheme-studio import --db FILE');
+    expect(bad.stderr).not.toContain('Usage: grapheme-studio <command>');
+  });
+});

@@ -59,6 +59,9 @@ function appendPoints(s: LossSeries, points: BatchPoint[]): void {
   }
 }
 
+/** Below this hierarchical recall a model's predictions (and suspects) are more guess than evidence. */
+export const WEAK_RECALL = 0.5;
+
 /** Plain words for an engine name the trainer reports. */
 export function engineWords(engine: string | null | undefined): string {
   switch (engine) {
@@ -204,7 +207,13 @@ class TrainingState {
       if (this.#follow) void this.open(null);
       return;
     }
-    this.run = { ...this.run!, status: 'running', engine: e.engine, device: e.device };
+    this.run = {
+      ...this.run!,
+      status: 'running',
+      engine: e.engine,
+      device: e.device,
+      summary: { ...this.run!.summary, engineReason: e.reason },
+    };
   }
 
   #onProgress(e: Events['training.progress']): void {
@@ -227,6 +236,13 @@ class TrainingState {
     if (!this.#mine(runId)) return;
     this.run = { ...this.run!, status, error: error ?? null, finishedAt: Date.now() };
     this.progress = null;
+    // The stored record now holds the final metrics (a resumed run kept the stop's until now).
+    api.call('runs.get', { runId }).then(
+      (detail) => {
+        if (this.#mine(runId)) this.run = detail;
+      },
+      () => {},
+    );
   }
 
   #tick(): void {

@@ -151,7 +151,11 @@ describe('folders whose file names repeat (issue 13, finding 7)', () => {
 
 describe('help and argument checks (issue 13, finding 6)', () => {
   it('prints each command its own help with its options and an example', () => {
-    for (const args of [['import', '--help'], ['help', 'import'], ['import', '-h']]) {
+    for (const args of [
+      ['import', '--help'],
+      ['help', 'import'],
+      ['import', '-h'],
+    ]) {
       const r = cli(args);
       expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
       expect(r.stdout).toContain('Usage: grapheme-studio import --db FILE (--folder DIR | --parquet FILE...)');
@@ -159,7 +163,10 @@ describe('help and argument checks (issue 13, finding 6)', () => {
       expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio import --db /);
       expect(r.stdout).not.toContain('export-labels');
     }
-    for (const args of [['train', '--help'], ['help', 'train']]) {
+    for (const args of [
+      ['train', '--help'],
+      ['help', 'train'],
+    ]) {
       const r = cli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: grapheme-studio train --db FILE');

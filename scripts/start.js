@@ -5,8 +5,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIfChanged } from './build-if-changed.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+buildIfChanged(root);
 const require = createRequire(import.meta.url);
 
 function electronBinary() {

@@ -4,12 +4,6 @@ import type { Client } from '../contract/client.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../contract/training.js';
 import { type CliIO, type Values, UsageError, need, printJson } from './args.js';
 
-export const EXPORT_USAGE = `  export --db FILE --run ID --out DIR [--format tfjs|onnx|all] [--json]
-                      write a run's model (TF.js, ONNX, labels, model card) into a new or empty folder
-  import-model --db FILE --dir DIR [--json]
-                      add an exported model folder to the project as a finished run
-`;
-
 /** parseArgs options these commands add to the CLI's (--run and --out exist already). */
 export const EXPORT_OPTIONS = {
   format: { type: 'string' },

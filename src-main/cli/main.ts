@@ -3,29 +3,13 @@ import { resolve } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import type { Client } from '../contract/client.js';
 import type { ImportSummary, Stats } from '../contract/domain.js';
-import { inProcessClient } from '../service/in-process.js';
-import { Service } from '../service/service.js';
-import { Project } from '../store/project.js';
+import { COMMAND_HELP, commandHelp, globalHelp } from './help.js';
+import { lazyProject } from './lazy-project.js';
 import { type CliIO, type Values, UsageError, need, printJson } from './args.js';
 import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
-import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.js';
-import { TRAIN_OPTIONS, TRAIN_USAGE, trainCommand } from './train.js';
-
-const USAGE = `Usage: grapheme-studio <command> [options]
-
-Commands:
-  import --db FILE (--folder DIR | --parquet FILE...) [--labels CSV] [--json]
-                      import images (and labels); --db is created if missing
-  import --db FILE --labels CSV [--json]
-                      apply a train.csv-format label file to imported images
-  stats --db FILE [--json]
-                      counts of images, labels and classes
-  export-labels --db FILE --out CSV
-                      write labels in the competition's train.csv format
-  serve --db FILE [--port N] [--host H]
-                      browser mode: prints the URL with its token
-${TRAIN_USAGE}${EXPORT_USAGE}`;
+import { EXPORT_OPTIONS, exportCommand } from './export.js';
+import { TRAIN_OPTIONS, trainCommand } from './train.js';
 
 function parse(args: string[]) {
   try {
@@ -57,14 +41,31 @@ export async function runCli(
   io: CliIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   let json = argv.includes('--json');
+  let command: string | undefined;
   const out = (obj: unknown) => printJson(io, obj);
   try {
     const { values, positionals } = parse(argv);
     json = values.json === true;
-    const command = positionals[0];
-    if (values.help || !command) {
-      io.stderr.write(USAGE);
-      return command || values.help ? 0 : 2;
+    command = positionals[0];
+    if (command === 'help') {
+      const topic = positionals[1];
+      if (topic !== undefined && !COMMAND_HELP[topic]) throw new UsageError(`unknown command: ${topic}`);
+      io.stdout.write(topic ? commandHelp(topic) : globalHelp());
+      return 0;
+    }
+    if (!command) {
+      (values.help ? io.stdout : io.stderr).write(globalHelp());
+      return values.help ? 0 : 2;
+    }
+    // Before anything is opened or written: an unknown command leaves no project file.
+    if (!COMMAND_HELP[command]) {
+      const name = command;
+      command = undefined;
+      throw new UsageError(`unknown command: ${name}`);
+    }
+    if (values.help) {
+      io.stdout.write(commandHelp(command));
+      return 0;
     }
     if (positionals.length > 1) {
       // Extra positionals after --parquet FILE are more parquet files.
@@ -74,45 +75,59 @@ export async function runCli(
     }
     const db = resolve(need(values, 'db'));
     if (command === 'serve') return await serveCommand(db, values, io);
-    const service = new Service(new Project(db));
+    const { client, close } = lazyProject(db);
     try {
-      const client = inProcessClient(service);
-      switch (command) {
-        case 'import':
-          return await importCommand(client, values, io, json, out);
-        case 'stats': {
-          const stats = await client.call('stats.get', {});
-          if (json) out(stats);
-          else io.stdout.write(formatStats(stats));
-          return 0;
-        }
-        case 'export-labels': {
-          const result = await client.call('export.labels', { out: resolve(need(values, 'out')) });
-          if (json) out(result);
-          else io.stderr.write(`Wrote ${result.rows} labels to ${result.path}\n`);
-          return 0;
-        }
-        case 'train':
-        case 'resume':
-        case 'eval':
-        case 'predict':
-          return await trainCommand(client, command, db, values, io);
-        case 'export':
-        case 'import-model':
-          return await exportCommand(client, command, values, io);
-        default:
-          throw new UsageError(`unknown command: ${command}`);
-      }
+      return await runCommand(client, command, db, values, io, json, out);
     } finally {
-      service.close();
+      close();
     }
   } catch (err) {
     const usage = err instanceof UsageError;
     const message = err instanceof AppError || usage ? err.message : `unexpected error: ${(err as Error).message}`;
     if (!(err instanceof AppError) && !usage) io.stderr.write(`${(err as Error).stack}\n`);
     if (json) out({ error: { code: err instanceof AppError ? err.code : usage ? 'usage' : 'internal', message } });
-    else io.stderr.write(`grapheme-studio: ${message}\n${usage ? `\n${USAGE}` : ''}`);
+    else {
+      const help = !usage ? '' : command && COMMAND_HELP[command] ? commandHelp(command) : globalHelp();
+      io.stderr.write(`grapheme-studio: ${message}\n${help ? `\n${help}` : ''}`);
+    }
     return usage ? 2 : 1;
+  }
+}
+
+async function runCommand(
+  client: Client,
+  command: string,
+  db: string,
+  values: Values,
+  io: CliIO,
+  json: boolean,
+  out: (o: unknown) => void,
+): Promise<number> {
+  switch (command) {
+    case 'import':
+      return await importCommand(client, values, io, json, out);
+    case 'stats': {
+      const stats = await client.call('stats.get', {});
+      if (json) out(stats);
+      else io.stdout.write(formatStats(stats));
+      return 0;
+    }
+    case 'export-labels': {
+      const result = await client.call('export.labels', { out: resolve(need(values, 'out')) });
+      if (json) out(result);
+      else io.stderr.write(`Wrote ${result.rows} labels to ${result.path}\n`);
+      return 0;
+    }
+    case 'train':
+    case 'resume':
+    case 'eval':
+    case 'predict':
+      return await trainCommand(client, command, db, values, io);
+    case 'export':
+    case 'import-model':
+      return await exportCommand(client, command, values, io);
+    default:
+      throw new UsageError(`unknown command: ${command}`);
   }
 }
 

@@ -5,18 +5,7 @@ import { COMPONENTS } from '../contract/domain.js';
 import type { EvalMetrics, RunRecord, TrainConfig } from '../contract/training.js';
 import { type CliIO, type Values, UsageError, num, printJson } from './args.js';
 import { ProgressBar, formatSeconds } from './progress.js';
-
-export const TRAIN_USAGE = `  train --db FILE [--arch resnet34|resnet18] [--size N] [--epochs N] [--batch N] [--lr X]
-        [--engine auto|tensorflow|webgpu|wasm|cpu] [--base-width N] [--holdout TEXT] [--seed N]
-        [--no-augment] [--json]
-                      train a model on the labeled images (Ctrl-C stops at a checkpoint)
-  resume --db FILE --run ID [--json]
-                      continue a stopped or crashed run from its last checkpoint
-  eval --db FILE --run ID [--split val|train|all] [--json]
-                      metrics and confusion matrices of a run's model
-  predict --db FILE --run ID --image ID... [--k N] [--json]
-                      top-k classes per component for images (database id or image name)
-`;
+import { resolveConfig } from '../train/config.js';
 
 /** parseArgs options these commands add to the CLI's. */
 export const TRAIN_OPTIONS = {
@@ -212,6 +201,8 @@ async function trainOrResume(
       augment: values['no-augment'] === true ? false : undefined,
     };
     const input = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+    // The service checks this too, but only after opening the project: a bad value must create no file.
+    resolveConfig(input);
     const { runId, split } = await client.call('training.start', input);
     if (!json)
       io.stderr.write(

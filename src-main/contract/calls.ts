@@ -28,6 +28,7 @@ const classId = (max: number) =>
     .max(max - 1);
 const annotator = z.string().trim().min(1, 'annotator name is required').max(100);
 const path = z.string().min(1, 'path is required').max(4096);
+const uploadBatch = z.string().regex(/^[\w-]{8,64}$/, 'an upload batch id: 8-64 letters, digits, _ or -');
 
 export const labelInput = z
   .object({
@@ -109,7 +110,14 @@ export const callSchemas = {
   'import.parquet': z.object({ files: z.array(path).min(1).max(100), labels: path.optional() }).strict(),
   'import.labels': z.object({ csv: path }).strict(),
   /** Folders, .parquet and .csv files at once (what a user drops on the window). */
-  'import.paths': z.object({ paths: z.array(path).min(1).max(1000) }).strict(),
+  /** Files already on the machine that runs the service (dropped on the desktop app, or typed in). */
+  'import.paths': z
+    .object({ paths: z.array(path).min(1).max(1000), jobId: z.string().min(1).max(100).optional() })
+    .strict(),
+  /** Imports a batch of files uploaded to /upload/{batch} (browser mode), then removes the uploaded copies. */
+  'import.upload': z.object({ batch: uploadBatch, jobId: z.string().min(1).max(100).optional() }).strict(),
+  /** Removes an upload batch without importing it (cancelled before the import began). */
+  'import.discard': z.object({ batch: uploadBatch }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'export.labels': z.object({ out: path }).strict(),
   /** Any subset of the config, checked against its real ranges; the trainer merges the defaults. */
@@ -164,6 +172,8 @@ export interface ProjectInfo {
   appVersion: string;
   /** Why changes cannot be saved (a read-only file or disk); null when they can. */
   readOnly: string | null;
+  /** Who made the latest label edit in this project, if anyone. */
+  lastAnnotator: string | null;
 }
 
 /** Thumbnails of `ids` in rows of `columns`, each cellWidth x cellHeight, as one JPEG data URL. */
@@ -202,6 +212,8 @@ export interface Outputs {
   'import.parquet': ImportSummary;
   'import.labels': ImportSummary;
   'import.paths': ImportSummary;
+  'import.upload': ImportSummary;
+  'import.discard': { discarded: boolean };
   'import.cancel': { cancelled: boolean };
   'export.labels': { rows: number; path: string };
   'training.start': { runId: number; split: SplitReport };

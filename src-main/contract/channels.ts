@@ -13,6 +13,10 @@ export const HTTP = {
   events: '/events',
   /** GET {imagePrefix}{id} returns the stored original bytes. */
   imagePrefix: '/image/',
+  /** POST {uploadPrefix}{batch}?path=REL with the file's bytes (application/octet-stream). */
+  uploadPrefix: '/upload/',
+  /** GET {downloadPrefix}run-{id}.zip?format=… (a run's export) or {downloadPrefix}labels.csv. */
+  downloadPrefix: '/download/',
   tokenHeader: 'x-grapheme-token',
   tokenCookie: 'gs_token',
   tokenQuery: 'token',

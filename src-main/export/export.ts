@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
 import { AppError } from '../contract/envelope.js';
 import type { EvalMetrics, ExportFormat, ModelExport } from '../contract/training.js';
@@ -35,19 +35,31 @@ export interface ExportOptions {
   out: string;
   /** The version of the app that writes the export, for the model card and model.onnx. */
   appVersion: string;
+  /** Folders the app owns (the project's, its data folder): missing parents of `out` inside them are created. */
+  createWithin?: string[];
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const json = (o: unknown) => Buffer.from(JSON.stringify(o, null, 1) + '\n');
 
-/** Refuses a target that exists with files in it, or whose parent cannot take a new folder. */
-function checkTarget(out: string): void {
+const inside = (path: string, dir: string) => {
+  const rel = relative(resolve(dir), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+/**
+ * Refuses a target that exists with files in it, or whose parent cannot take a new
+ * folder. Missing parents are created only inside a folder the app owns: a typo
+ * elsewhere should not grow a tree of folders.
+ */
+function checkTarget(out: string, createWithin: string[]): void {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new AppError('bad_input', `${out} exists and is not a folder`);
     if (readdirSync(out).length > 0)
       throw new AppError('conflict', `${out} is not empty: export into a new or empty folder`);
   }
   const parent = dirname(out);
+  if (!existsSync(parent) && createWithin.some((dir) => inside(out, dir))) mkdirSync(parent, { recursive: true });
   if (!existsSync(parent) || !statSync(parent).isDirectory())
     throw new AppError('bad_input', `the folder ${parent} does not exist: create it first or choose another place`);
 }
@@ -70,8 +82,13 @@ function readCheckpoint(project: Project, runId: number) {
   }
 }
 
-/** Builds the export's files in memory, by relative path. */
-function buildFiles(project: Project, runId: number, opts: ExportOptions, now: number): Map<string, Uint8Array> {
+/** Builds the export's files in memory, by relative path (also what a browser download zips). */
+export function buildFiles(
+  project: Project,
+  runId: number,
+  opts: Pick<ExportOptions, 'format' | 'appVersion'>,
+  now: number,
+): Map<string, Uint8Array> {
   const { format, appVersion } = opts;
   const { run, state, model } = readCheckpoint(project, runId);
   const runs = project.runs;
@@ -179,7 +196,7 @@ function buildFiles(project: Project, runId: number, opts: ExportOptions, now: n
 /** Exports run `runId` into the folder `opts.out` (new or empty); returns what was written. */
 export function exportRun(project: Project, runId: number, opts: ExportOptions, now = Date.now()): ModelExport {
   const out = resolve(opts.out);
-  checkTarget(out);
+  checkTarget(out, opts.createWithin ?? []);
   const files = buildFiles(project, runId, opts, now);
   const tmp = join(dirname(out), `.${basename(out)}.export-${randomBytes(4).toString('hex')}`);
   try {

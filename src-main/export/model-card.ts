@@ -160,7 +160,9 @@ ${input.preprocessing.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}
 
 ## Use
 \`\`\`sh
-npm install onnxruntime-node sharp
+# ONNXRUNTIME_NODE_INSTALL=skip: on Linux x64, onnxruntime-node's install script would download CUDA
+# libraries (large; it fails offline). The CPU runtime predict.mjs uses is in the package itself.
+ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node sharp
 node predict.mjs image.png [more.png ...]
 # or
 pip install numpy pillow onnxruntime

@@ -6,7 +6,8 @@
  */
 export const PREDICT_MJS = `#!/usr/bin/env node
 // Predicts Bengali grapheme components with model.onnx, without Grapheme Studio.
-//   npm install onnxruntime-node sharp
+//   ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node sharp
+//   (the variable skips the CUDA download of onnxruntime-node's install script; the CPU runtime is in the package)
 //   node predict.mjs [--json] [--probs] image.png [more.png ...]
 // The preprocessing below follows model-card.json ("input.preprocessing").
 // model.onnx outputs probabilities per head (softmax applied), as tfjs/model.json does.

@@ -1,5 +1,5 @@
 import { opendir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import type { ImportSummary } from '../contract/domain.js';
 import type { Project } from '../store/project.js';
@@ -70,8 +70,11 @@ export async function importFolder(
       job.reject(r.source, r.reason);
       continue;
     }
+    const imageId = imageIdFor(folder, r.file);
     job.add({
-      imageId: imageIdFor(folder, r.file),
+      imageId,
+      // A second folder that repeats the first one's file names: its images take the folder's name in front.
+      fallbackId: `${basename(folder)}/${imageId}`,
       source: r.source,
       format: r.img.format,
       bytes: r.bytes,

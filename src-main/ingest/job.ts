@@ -13,6 +13,11 @@ export interface ImportOptions {
 
 export interface Candidate {
   imageId: string;
+  /**
+   * The name to use when `imageId` is taken by an image with other content: batches
+   * that repeat file names (scanner numbering 001.png …) then still import.
+   */
+  fallbackId?: string;
   source: string;
   format: 'png' | 'jpeg';
   bytes: Buffer;
@@ -22,6 +27,13 @@ export interface Candidate {
   gray?: Uint8Array;
   /** Hash and training cache computed elsewhere (a worker thread); else computed here from `gray`. */
   encoded?: Encoded;
+}
+
+/** Why an image could not be stored under its name, and what to do about it. */
+function nameTaken(imageId: string, fallbackId: string | undefined): string {
+  if (!fallbackId)
+    return `an image named "${imageId}" with different content is already in the project: give this one another name (image_id) or import it into another project`;
+  return `images named "${imageId}" and "${fallbackId}" with different content are already in the project: import the folder above this one, so that names carry one more folder, or rename this folder`;
 }
 
 const PROGRESS_INTERVAL_MS = 200;
@@ -36,6 +48,7 @@ export class ImportJob {
   readonly summary: ImportSummary;
   private pending: NewImage[] = [];
   private pendingSources: string[] = [];
+  private pendingNames: { imageId: string; fallbackId?: string }[] = [];
   private done = 0;
   private lastEmit = 0;
   /** image_id -> database id for every image this import saw, new or already stored. */
@@ -72,6 +85,7 @@ export class ImportJob {
       cache: encoded.cache,
     });
     this.pendingSources.push(c.source);
+    this.pendingNames.push({ imageId: c.imageId, ...(c.fallbackId ? { fallbackId: c.fallbackId } : {}) });
     if (this.pending.length >= BATCH) this.flush();
   }
 
@@ -86,26 +100,26 @@ export class ImportJob {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const sources = this.pendingSources;
+    const names = this.pendingNames;
     this.pending = [];
     this.pendingSources = [];
+    this.pendingNames = [];
     const { images } = this.project;
     const rejected: Rejection[] = [];
     this.project.db
       .transaction(() => {
         batch.forEach((img, i) => {
-          const outcome = images.insert(img);
+          const { imageId, fallbackId } = names[i]!;
+          let outcome = images.insert(img);
+          if (outcome.kind === 'name-taken' && fallbackId) outcome = images.insert({ ...img, imageId: fallbackId });
+          // Keyed by the name the import gave it, which is what its labels CSV uses.
           if (outcome.kind === 'inserted') {
             this.summary.imported++;
-            this.seen.set(img.imageId, outcome.id);
+            this.seen.set(imageId, outcome.id);
           } else if (outcome.kind === 'duplicate') {
             this.summary.duplicates++;
-            this.seen.set(img.imageId, outcome.id);
-          } else {
-            rejected.push({
-              source: sources[i]!,
-              reason: `an image named "${img.imageId}" with different content is already in the project`,
-            });
-          }
+            this.seen.set(imageId, outcome.id);
+          } else rejected.push({ source: sources[i]!, reason: nameTaken(imageId, fallbackId) });
         });
       })
       .immediate();

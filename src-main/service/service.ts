@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Handlers, ParsedInput } from '../contract/calls.js';
 import { AppError } from '../contract/envelope.js';
 import type { ImportSummary } from '../contract/domain.js';
-import { exportLabels } from '../ingest/export-labels.js';
+import { exportLabels, labelsCsv } from '../ingest/export-labels.js';
 import { importFolder } from '../ingest/folder.js';
 import type { ImportOptions } from '../ingest/job.js';
 import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
 import { importPaths } from '../ingest/paths.js';
+import { importUpload } from '../ingest/uploads.js';
+import { UploadArea } from './uploads.js';
+import { existsSync } from 'node:fs';
 import type { Project } from '../store/project.js';
-import { exportRun } from '../export/export.js';
+import { buildFiles, exportRun } from '../export/export.js';
+import { zip } from '../export/zip.js';
+import type { ExportFormat } from '../contract/training.js';
 import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
 import { thumbSheet } from './thumb-sheet.js';
@@ -18,6 +23,16 @@ import { storageError } from '../store/storage-errors.js';
 import type { Emit } from './emit.js';
 import type { TrainerLauncher } from './training/launcher.js';
 import { Supervisor } from './training/supervisor.js';
+import { dataDir } from './starter.js';
+import { dirname } from 'node:path';
+
+export type DownloadRequest = { kind: 'run'; runId: number; format: ExportFormat } | { kind: 'labels' };
+
+export interface Download {
+  name: string;
+  type: string;
+  bytes: Buffer;
+}
 
 /**
  * Implements every call of the contract over one open project. It knows
@@ -25,13 +40,17 @@ import { Supervisor } from './training/supervisor.js';
  */
 export class Service {
   private readonly jobs = new Map<string, AbortController>();
+  /** Browser-mode uploads waiting to be imported. */
+  readonly uploads: UploadArea;
   private readonly listeners = new Set<Emit>();
 
   constructor(
     readonly project: Project,
     /** How trainer processes start: child_process.fork by default, utilityProcess in Electron (training/launcher.ts). */
     private readonly options: { trainerLauncher?: TrainerLauncher } = {},
-  ) {}
+  ) {
+    this.uploads = new UploadArea(project);
+  }
 
   /** Predictions of trained runs: confusion drill-down, suspects, suggestions, uncertainty order. */
   private insightsInstance: Insights | undefined;
@@ -110,6 +129,7 @@ export class Service {
       schemaVersion: this.project.schemaVersion,
       appVersion: APP_VERSION,
       readOnly: this.project.readOnly,
+      lastAnnotator: this.project.labels.lastEditor(),
     }),
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
@@ -157,7 +177,17 @@ export class Service {
     'import.folder': (input) => this.importFolder(input),
     'import.parquet': (input) => this.importParquet(input),
     'import.labels': (input) => this.importLabels(input),
-    'import.paths': ({ paths }) => this.runImport(undefined, (opts) => importPaths(this.project, paths, opts)),
+    'import.paths': ({ paths, jobId }) => this.runImport(jobId, (opts) => importPaths(this.project, paths, opts)),
+    'import.upload': async ({ batch, jobId }) => {
+      const dir = this.uploads.batchDir(batch);
+      if (!existsSync(dir)) throw new AppError('not_found', `Nothing was uploaded in batch ${batch}.`);
+      try {
+        return await this.runImport(jobId, (opts) => importUpload(this.project, dir, opts));
+      } finally {
+        this.uploads.discard(batch);
+      }
+    },
+    'import.discard': ({ batch }) => ({ discarded: this.uploads.discard(batch) }),
     'import.cancel': ({ jobId }) => {
       const job = this.jobs.get(jobId);
       job?.abort();
@@ -183,7 +213,13 @@ export class Service {
       runId,
       predictions: await this.insights.suggest(runId, imageIds, k),
     }),
-    'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out, appVersion: APP_VERSION }),
+    'runs.export': ({ runId, format, out }) =>
+      exportRun(this.project, runId, {
+        format,
+        out,
+        appVersion: APP_VERSION,
+        createWithin: [dirname(this.project.path), dataDir()],
+      }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir),
   });
 
@@ -206,6 +242,26 @@ export class Service {
     if (f.run !== undefined && !this.project.runs.get(f.run))
       throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;
+  }
+
+  /**
+   * Downloads for browser mode, where the user cannot name a folder on the server's
+   * disk: a run's export as one ZIP archive, and the labels as train.csv.
+   */
+  download(what: DownloadRequest): Download {
+    if (what.kind === 'labels') {
+      const base = this.project.name.replace(/[^\w.-]+/g, '_') || 'labels';
+      return {
+        name: `${base}-labels.csv`,
+        type: 'text/csv; charset=utf-8',
+        bytes: Buffer.from(labelsCsv(this.project).text),
+      };
+    }
+    if (!this.project.runs.get(what.runId)) throw new AppError('not_found', `run ${what.runId} does not exist`);
+    const files = buildFiles(this.project, what.runId, { format: what.format, appVersion: APP_VERSION }, Date.now());
+    // One top folder in the archive, as if the export had been written to run-N/.
+    const named = new Map([...files].map(([path, data]) => [`run-${what.runId}/${path}`, data]));
+    return { name: `run-${what.runId}.zip`, type: 'application/zip', bytes: zip(named) };
   }
 
   close(): void {

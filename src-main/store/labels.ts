@@ -104,6 +104,15 @@ export class LabelStore {
     });
   }
 
+  /** Who made the latest label edit (not an import), to suggest the name again after a restart. */
+  lastEditor(): string | null {
+    const row = this.db
+      .prepare(`SELECT annotator FROM gestures WHERE kind = 'edit' ORDER BY id DESC LIMIT 1`)
+      .pluck()
+      .get();
+    return typeof row === 'string' ? row : null;
+  }
+
   /**
    * Reverts this annotator's latest edit gesture that is not yet undone.
    * Images another annotator (or a later import) has changed since are left

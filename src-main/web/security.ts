@@ -34,19 +34,24 @@ export function checkHostAndOrigin(req: IncomingMessage, hosts: Set<string>): Ve
   return { ok: true };
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieToken(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie ?? '';
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === HTTP.tokenCookie) return v.join('=');
+    if (k === name) return v.join('=');
   }
   return undefined;
 }
 
-export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
+/**
+ * The token a request shows: a header, else the URL's, else the cookie's. The URL
+ * comes before the cookie because a URL just printed by a new launch is fresher than
+ * a cookie a browser kept from an older one.
+ */
+export function presentedToken(req: IncomingMessage, url: URL, cookieName: string): string | undefined {
   const header = req.headers[HTTP.tokenHeader];
   if (typeof header === 'string') return header;
-  return cookieToken(req) ?? url.searchParams.get(HTTP.tokenQuery) ?? undefined;
+  return url.searchParams.get(HTTP.tokenQuery) ?? cookieToken(req, cookieName) ?? undefined;
 }
 
 export function tokenMatches(presented: string | undefined, token: string): boolean {

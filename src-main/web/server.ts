@@ -4,18 +4,23 @@ import { join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HTTP } from '../contract/channels.js';
 import { createDispatcher } from '../contract/dispatcher.js';
-import { fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
-import type { Service } from '../service/service.js';
+import { AppError, fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
+import type { Download, Service } from '../service/service.js';
+import { downloadRequest } from './downloads.js';
+import { DEFAULT_UPLOAD_LIMITS, Uploads, type UploadLimits } from './upload.js';
 import { logInternalError } from '../service/log.js';
 import { CSP, contentType } from '../shared/renderer-files.js';
 import { allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
 
 export interface ServeOptions {
   host?: string;
-  port?: number;
+  /** A port, or ports to try in order (the first free one is used; 0 lets the system choose). */
+  port?: number | number[];
   token?: string;
   /** Built renderer (index.html and assets); the API works without it. */
   staticDir?: string;
+  /** Size caps of browser uploads (per file, per import). */
+  uploadLimits?: UploadLimits;
   /** Extra Host names to answer to (e.g. the machine's name when bound beyond loopback). */
   extraHosts?: string[];
 }
@@ -112,6 +117,25 @@ async function refuse(req: IncomingMessage, res: ServerResponse, status: number,
   send(res, status, JSON.stringify(envelope), 'application/json; charset=utf-8');
 }
 
+/** Listens on the first port of the list that is free; the last one's error when none is. */
+async function listenOnFirstFree(server: Server, host: string, ports: number[]): Promise<number> {
+  for (const [i, port] of ports.entries()) {
+    try {
+      await new Promise<void>((ok, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          ok();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i === ports.length - 1) throw err;
+    }
+  }
+  throw new Error('no port to listen on');
+}
+
 /**
  * Browser mode: the contract over HTTP (POST /api/<method>), events over
  * server-sent events, and the built renderer, on 127.0.0.1 with a token.
@@ -121,8 +145,11 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   const token = options.token ?? newToken();
   const dispatch = createDispatcher(service.handlers, logInternalError);
   service.project.startBackgroundCheckpoints();
+  service.uploads.sweep();
+  const uploads = new Uploads(service.uploads, options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS);
   const staticDir = options.staticDir ? resolve(options.staticDir) : undefined;
   let hosts = new Set<string>();
+  let cookieName: string = HTTP.tokenCookie;
   const streams = new Set<ServerResponse>();
 
   const unsubscribe = service.subscribe((event, payload) => {
@@ -142,8 +169,13 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    const needsToken = path.startsWith(HTTP.apiPrefix) || path === HTTP.events || path.startsWith(HTTP.imagePrefix);
-    const authorized = tokenMatches(presentedToken(req, url), token);
+    const needsToken =
+      path.startsWith(HTTP.apiPrefix) ||
+      path === HTTP.events ||
+      path.startsWith(HTTP.imagePrefix) ||
+      path.startsWith(HTTP.downloadPrefix) ||
+      path.startsWith(HTTP.uploadPrefix);
+    const authorized = tokenMatches(presentedToken(req, url, cookieName), token);
 
     if (needsToken && !authorized) {
       return send(
@@ -156,6 +188,12 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     if (path.startsWith(HTTP.apiPrefix)) return handleCall(req, res, path.slice(HTTP.apiPrefix.length));
     if (path === HTTP.events) return handleEvents(req, res);
     if (path.startsWith(HTTP.imagePrefix)) return handleImage(res, path.slice(HTTP.imagePrefix.length));
+    if (path.startsWith(HTTP.downloadPrefix)) return handleDownload(res, url);
+    if (path.startsWith(HTTP.uploadPrefix)) {
+      if (req.method !== 'POST') return sendEnvelope(res, fail('bad_input', 'Use POST.'));
+      const batch = decodeURIComponent(path.slice(HTTP.uploadPrefix.length));
+      return sendEnvelope(res, await uploads.receive(req, batch, url.searchParams.get('path')));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');
     return handleStatic(res, path, authorized && url.searchParams.has(HTTP.tokenQuery));
   }
@@ -170,6 +208,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const name = decodePath(method);
     if (name === null) return refuse(req, res, 400, fail('unknown_call', 'The call name is not valid URL encoding.'));
     let input: unknown;
+    req.setTimeout(60_000, () => req.destroy(new Error('no data for 60 s')));
     try {
       const body = await readBody(req);
       input = body.trim() === '' ? {} : JSON.parse(body);
@@ -179,7 +218,10 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       }
       return sendEnvelope(res, fail('bad_input', `Request body is not valid JSON: ${(err as Error).message}`));
     }
-    sendEnvelope(res, await dispatch(name, input));
+    const reply = await dispatch(name, input);
+    if (name === 'import.upload' || name === 'import.discard')
+      uploads.forget((input as { batch?: string }).batch ?? '');
+    sendEnvelope(res, reply);
   }
 
   function handleEvents(req: IncomingMessage, res: ServerResponse) {
@@ -203,6 +245,19 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     });
   }
 
+  function handleDownload(res: ServerResponse, url: URL) {
+    const what = downloadRequest(url);
+    if (!what.ok) return sendEnvelope(res, what.error);
+    let file: Download;
+    try {
+      file = service.download(what.value);
+    } catch (err) {
+      if (err instanceof AppError) return sendEnvelope(res, fail(err.code, err.message));
+      throw err;
+    }
+    send(res, 200, file.bytes, file.type, { 'content-disposition': `attachment; filename="${file.name}"` });
+  }
+
   async function handleStatic(res: ServerResponse, path: string, setCookie: boolean) {
     if (!staticDir) return send(res, 404, 'The renderer is not built. Run npm run build.', 'text/plain');
     const decoded = decodePath(path);
@@ -215,13 +270,15 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     const body = await readFile(file).catch(() => null);
     if (!body) return send(res, 404, 'Not found', 'text/plain');
     const headers: Record<string, string> = { 'content-security-policy': CSP, 'x-frame-options': 'DENY' };
-    if (setCookie) headers['set-cookie'] = `${HTTP.tokenCookie}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    if (setCookie) headers['set-cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     send(res, 200, body, contentType(file), headers);
   }
 
   const server = createServer(
     // A client that sends half a header and stops is dropped after HEADERS_TIMEOUT_MS, checked every second.
-    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 },
+    // Uploads may take long; each guards itself against going quiet (web/upload.ts), other bodies are small
+    // and handleCall gives them 60 s of silence at most.
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 6 * 3600_000, connectionsCheckingInterval: 1_000 },
     (req, res) => {
       handle(req, res).catch((err) => {
         logInternalError(`${req.method} ${req.url}`, err);
@@ -230,11 +287,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       });
     },
   );
-  await new Promise<void>((ok, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => ok());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnFirstFree(server, host, [options.port ?? 0].flat());
+  // Cookies are per host, not per port: a name per port keeps two launches (or two projects) apart.
+  cookieName = `${HTTP.tokenCookie}_${port}`;
   hosts = allowedHosts(port, [host, ...(options.extraHosts ?? [])]);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;

@@ -1,8 +1,11 @@
-/** Dropping files on the window: browser mode cannot see file paths, so it says how to import instead. */
+/** Dropping files on the window: browser mode uploads them and imports them as the CLI would. */
 import { expect } from '@playwright/test';
 import { test } from './fixtures.js';
 
-test('dropping files in browser mode explains how to import them', async ({ page, studio }) => {
+test('dropping files in browser mode uploads and imports them, and shows what was rejected', async ({
+  page,
+  studio,
+}) => {
   await page.goto(studio.openUrl);
   await expect(page.getByRole('combobox', { name: 'Grapheme root' })).toBeVisible();
   // Runs in the page (a browser), where DataTransfer and File exist; the test tsconfig has no DOM library.
@@ -18,6 +21,12 @@ test('dropping files in browser mode explains how to import them', async ({ page
   await page.dispatchEvent('body', 'dragover', { dataTransfer: transfer });
   await expect(page.getByText('Drop folders, .parquet or .csv files to import')).toBeVisible();
   await page.dispatchEvent('body', 'drop', { dataTransfer: transfer });
-  await expect(page.getByText(/In browser mode, use: grapheme-studio import/)).toBeVisible();
+  // The file is a labels CSV without the competition's columns: the import says so, naming it.
+  const status = page.getByRole('dialog', { name: 'Import and export' }).getByTestId('import-status');
+  await expect(status).toContainText('rejected 1');
+  await expect(status.getByRole('table', { name: 'Rejected' })).toContainText('train.csv');
+  await expect(status).toContainText('missing column(s)');
+  await expect(status).not.toContainText('.uploads');
+  await page.screenshot({ path: test.info().outputPath('after-drop.png') });
   await expect(page.getByText('Drop folders, .parquet or .csv files to import')).toBeHidden();
 });

@@ -69,18 +69,35 @@ export function groundTruth(): Map<string, GroundTruth> {
   return out;
 }
 
-/** Starts `grapheme-studio serve` on a project and resolves with the URL it prints. */
+/** Makes a project file from the starter set with the real CLI; returns its path in a fresh folder. */
+export function starterProject(): { dir: string; db: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-'));
+  const db = join(dir, 'project.db');
+  try {
+    execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--json'], { stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`grapheme-studio import failed: ${err.stderr?.toString() || err.message}`);
+  }
+  return { dir, db };
+}
+
+/**
+ * Starts `grapheme-studio serve` on a project and resolves with the URL it prints.
+ * A null port or token leaves the choice to the app (its default port, its kept token).
+ */
 export function startServer(
   db: string,
-  port: number,
-  token: string,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ proc: ChildProcess; url: string }> {
+  port: number | null,
+  token: string | null,
+  env: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
   return new Promise((ok, fail) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', String(port)], {
-      env: { ...process.env, ...env, GRAPHEME_STUDIO_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [CLI, 'serve', '--db', db, ...(port === null ? [] : ['--port', String(port)])];
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    if (token === null) delete childEnv.GRAPHEME_STUDIO_TOKEN;
+    else childEnv.GRAPHEME_STUDIO_TOKEN = token;
+    const proc = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`server did not start: ${out} ${err}`)), 20_000);
@@ -89,7 +106,7 @@ export function startServer(
       const m = /Open (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        ok({ proc, url: m[1]! });
+        ok({ proc, url: m[1]!, stderr: () => err });
       }
     });
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -100,7 +117,7 @@ export function startServer(
   });
 }
 
-function stopServer(proc: ChildProcess): Promise<void> {
+export function stopServer(proc: ChildProcess): Promise<void> {
   return new Promise((ok) => {
     if (proc.exitCode !== null) return ok();
     proc.once('exit', () => ok());
@@ -113,14 +130,7 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
   // Playwright reads the fixtures a function needs from its first parameter's pattern, even an empty one.
   // eslint-disable-next-line no-empty-pattern
   studio: async ({}, use) => {
-    const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-'));
-    const db = join(dir, 'project.db');
-    try {
-      execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--json'], { stdio: 'pipe' });
-    } catch (e) {
-      const err = e as { stderr?: Buffer; message: string };
-      throw new Error(`grapheme-studio import failed: ${err.stderr?.toString() || err.message}`);
-    }
+    const { dir, db } = starterProject();
     const token = randomBytes(16).toString('hex');
     let server = await startServer(db, 0, token);
     const url = new URL(server.url);

@@ -151,11 +151,22 @@ test('Label view: a trained run suggests, Alt+A accepts all three and saves', as
   const alt = await page.getByRole('img', { name: /Handwritten grapheme/ }).getAttribute('alt');
   const imageName = /image (\S+) \(id/.exec(alt ?? '')![1]!;
   const id = studio.query<{ id: number }>('SELECT id FROM images WHERE image_id = ?', imageName)[0]!.id;
-  const top = await callApi<{
-    predictions: { root: { classId: number }[]; vowel: { classId: number }[]; consonant: { classId: number }[] }[];
-  }>(page, 'runs.suggest', { runId, imageIds: [id], k: 1 });
+  type Top = { classId: number; prob: number }[];
+  const top = await callApi<{ predictions: { root: Top; vowel: Top; consonant: Top }[] }>(page, 'runs.suggest', {
+    runId,
+    imageIds: [id],
+    k: 1,
+  });
   const want = top.predictions[0]!;
 
+  // A tiny model's root is a guess (under 50%): the first Alt+A only warns, with the figure; the second accepts.
+  expect(want.root[0]!.prob).toBeLessThan(0.5);
+  await page.keyboard.press('Alt+A');
+  await expect(suggestions.getByRole('alert')).toContainText(`grapheme root ${Math.round(100 * want.root[0]!.prob)}%`);
+  await page.screenshot({ path: test.info().outputPath('alt-a-guard.png') });
+  expect(studio.query<{ state: string }>('SELECT state FROM labels WHERE image_id = ?', id)[0]!.state).toBe(
+    'unlabeled',
+  );
   await page.keyboard.press('Alt+A');
   await expect
     .poll(() => studio.query<{ state: string }>('SELECT state FROM labels WHERE image_id = ?', id)[0]!.state)

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,120 @@ describe('an import killed with SIGKILL', () => {
     expect(rerun.duplicates).toBe(partial);
     expect(rerun.labeled).toBe(1500);
     expect(JSON.parse(cli(['stats', '--db', db, '--json']).stdout)).toMatchObject({ images: 1500, labeled: 1500 });
+  });
+});
+
+describe('folders whose file names repeat (issue 13, finding 7)', () => {
+  it('imports a second folder with the same file names under its folder name, idempotently, labels by path', () => {
+    const dir = tempDir();
+    const db = join(dir, 'p.sqlite');
+    const run = (...args: string[]) => JSON.parse(cli(['import', '--db', db, ...args, '--json']).stdout);
+    expect(run('--folder', join(FORMS, 'scan0000'))).toMatchObject({ imported: 81, rejected: [] });
+    const csv = join(dir, 'labels.csv');
+    writeFileSync(csv, 'path,grapheme_root,vowel_diacritic,consonant_diacritic\nr0c0.png,13,0,0\n');
+    // scan0020 holds r0c0.png … like scan0000: every image comes in, named scan0020/r0c0 …
+    expect(run('--folder', join(FORMS, 'scan0020'), '--labels', csv)).toEqual({
+      imported: 81,
+      duplicates: 0,
+      labeled: 1,
+      rejected: [],
+    });
+    // Importing it again changes nothing.
+    expect(run('--folder', join(FORMS, 'scan0020'))).toMatchObject({ imported: 0, duplicates: 81, rejected: [] });
+    const d = new Database(db, { readonly: true });
+    try {
+      const names = d.prepare('SELECT image_id FROM images ORDER BY id').pluck().all() as string[];
+      expect(names).toHaveLength(162);
+      expect(names.slice(0, 2)).toEqual(['r0c0', 'r0c1']);
+      expect(names.slice(81, 83)).toEqual(['scan0020/r0c0', 'scan0020/r0c1']);
+      const labeled = d
+        .prepare(`SELECT i.image_id FROM labels l JOIN images i ON i.id = l.image_id WHERE l.state = 'labeled'`)
+        .pluck()
+        .all();
+      // The CSV's path named the file of the folder being imported, not the older r0c0.
+      expect(labeled).toEqual(['scan0020/r0c0']);
+    } finally {
+      d.close();
+    }
+  });
+
+  it('says what to do when the folder name is taken as well', () => {
+    const dir = tempDir();
+    const db = join(dir, 'p.sqlite');
+    const copy = join(dir, 'elsewhere', 'scan0020');
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(join(FORMS, 'scan0033', 'r0c0.png'), join(copy, 'r0c0.png'));
+    cli(['import', '--db', db, '--folder', join(FORMS, 'scan0000'), '--json']);
+    cli(['import', '--db', db, '--folder', join(FORMS, 'scan0020'), '--json']);
+    const r = JSON.parse(cli(['import', '--db', db, '--folder', copy, '--json']).stdout);
+    expect(r.imported).toBe(0);
+    expect(r.rejected).toEqual([
+      {
+        source: join(copy, 'r0c0.png'),
+        reason: expect.stringMatching(/"r0c0" and "scan0020\/r0c0" .* import the folder above this one/),
+      },
+    ]);
+  });
+});
+
+describe('help and argument checks (issue 13, finding 6)', () => {
+  it('prints each command its own help with its options and an example', () => {
+    for (const args of [
+      ['import', '--help'],
+      ['help', 'import'],
+      ['import', '-h'],
+    ]) {
+      const r = cli(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
+      expect(r.stdout).toContain('Usage: grapheme-studio import --db FILE (--folder DIR | --parquet FILE...)');
+      expect(r.stdout).toContain('--labels CSV');
+      expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio import --db /);
+      expect(r.stdout).not.toContain('export-labels');
+    }
+    for (const args of [
+      ['train', '--help'],
+      ['help', 'train'],
+    ]) {
+      const r = cli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: grapheme-studio train --db FILE');
+      expect(r.stdout).toMatch(/--engine auto\|tensorflow\|webgpu\|wasm\|cpu +where it computes/);
+      expect(r.stdout).toContain('--epochs N');
+      expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio train /);
+    }
+    const all = cli(['help']);
+    expect(all.code).toBe(0);
+    for (const c of ['import', 'stats', 'export-labels', 'serve', 'train', 'resume', 'eval', 'predict', 'export'])
+      expect(all.stdout).toMatch(new RegExp(`^ {2}${c} `, 'm'));
+    expect(cli(['help', 'nonsense']).code).toBe(2);
+  });
+
+  it('writes nothing when the command, an option or its value is wrong', () => {
+    const dir = tempDir();
+    const db = join(dir, 'p.sqlite');
+    const cases = [
+      ['frobnicate', '--db', db],
+      ['import', '--db', db],
+      ['import', '--db', db, '--folder', FORMS, '--parquet', 'x.parquet'],
+      ['import', '--db', db, '--bogus'],
+      ['train', '--db', db, '--size', 'big'],
+      ['train', '--db', db, '--size', '20'],
+      ['train', '--db', db, '--arch', 'vgg'],
+      ['export', '--db', db, '--run', '1'],
+      ['export-labels', '--db', db],
+    ];
+    for (const args of cases) {
+      const r = cli(args);
+      expect([args.join(' '), r.code === 0]).toEqual([args.join(' '), false]);
+      expect([args.join(' '), existsSync(db)]).toEqual([args.join(' '), false]);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+    const unknown = cli(['frobnicate', '--db', db]);
+    expect(unknown.stderr).toContain('unknown command: frobnicate');
+    const bad = cli(['import', '--db', db]);
+    // A mistake in a command's options shows that command's help, not the whole list.
+    expect(bad.stderr).toContain('import needs --folder, --parquet or --labels');
+    expect(bad.stderr).toContain('Usage: grapheme-studio import --db FILE');
+    expect(bad.stderr).not.toContain('Usage: grapheme-studio <command>');
   });
 });

@@ -7,8 +7,13 @@
 import type { Component, TaxonomyClass } from '$contract/domain';
 
 /**
- * Consonants without their inherent vowel; alternatives after the first. Retroflex
- * letters double theirs (tt, dd, nn) so that "nda" finds ন্দ before ণ্ড.
+ * Consonants without their inherent vowel; alternatives after the first. The first
+ * follows ITRANS and Avro Phonetic, the schemes Bengali typists know: a capital marks
+ * the retroflex or the other letter of a pair (ট T / ত t, ড D / দ d, ণ N / ন n,
+ * ষ Sh / শ sh, ড় R / র r, য় Y / য y), so that no two classes share a name and a
+ * double letter stays free for a doubled consonant (ত্ত tta, দ্দ dda). Search
+ * ignores case but ranks the exact case first; the older doubled spellings of the
+ * retroflex letters (tt, dd, nn) still find them.
  */
 const CONSONANTS: Record<string, string[]> = {
   ক: ['k'],
@@ -21,11 +26,11 @@ const CONSONANTS: Record<string, string[]> = {
   জ: ['j'],
   ঝ: ['jh'],
   ঞ: ['ny', 'n'],
-  ট: ['tt', 't'],
-  ঠ: ['tth', 'th'],
-  ড: ['dd', 'd'],
-  ঢ: ['ddh', 'dh'],
-  ণ: ['nn', 'n'],
+  ট: ['T', 'tt', 't'],
+  ঠ: ['Th', 'tth', 'th'],
+  ড: ['D', 'dd', 'd'],
+  ঢ: ['Dh', 'ddh', 'dh'],
+  ণ: ['N', 'nn', 'n'],
   ত: ['t'],
   থ: ['th'],
   দ: ['d'],
@@ -36,16 +41,16 @@ const CONSONANTS: Record<string, string[]> = {
   ব: ['b', 'v'],
   ভ: ['bh', 'v'],
   ম: ['m'],
-  য: ['y', 'j'],
+  য: ['y', 'j', 'z'],
   র: ['r'],
   ল: ['l'],
   শ: ['sh', 's'],
-  ষ: ['sh', 'ss'],
+  ষ: ['Sh', 'ss', 'sh'],
   স: ['s'],
   হ: ['h'],
-  '\u09dc': ['r', 'rr'],
-  '\u09dd': ['rh'],
-  '\u09df': ['y'],
+  '\u09dc': ['R', 'rr', 'r'],
+  '\u09dd': ['Rh', 'rh'],
+  '\u09df': ['Y', 'y'],
 };
 
 /** Stand-alone letters and signs that are roots on their own. */
@@ -92,6 +97,11 @@ const CONSONANT_NAMES: string[][] = [
   ['ra-phala ya-phala', 'ro-phola jo-phola', 'ry'],
 ];
 
+/** Conjuncts with a name of their own that their letters would not spell. */
+const CONJUNCTS: Record<string, string[]> = {
+  ক্ষ: ['ksha', 'kSha', 'kkh', 'khiyo'],
+};
+
 const VIRAMA = '্';
 const NUKTA_FORMS: Record<string, string> = {
   '\u09a1\u09bc': '\u09dc',
@@ -101,7 +111,7 @@ const NUKTA_FORMS: Record<string, string> = {
 
 /** Romanizations of a root glyph: conjuncts join their consonants ("ksha"), the last keeps its "a". */
 export function romanizeRoot(glyph: string): string[] {
-  const standalone = STANDALONE[glyph];
+  const standalone = STANDALONE[glyph] ?? CONJUNCTS[glyph.normalize('NFC')];
   if (standalone) return standalone;
   // NFC keeps ড়, ঢ়, য় decomposed (letter + nukta, a composition exclusion): fold them into one letter.
   const folded = glyph.normalize('NFC').replace(/[\u09a1\u09a2\u09af]\u09bc/g, (m) => NUKTA_FORMS[m] ?? m);
@@ -136,19 +146,18 @@ export function searchKeys(component: Component, k: TaxonomyClass): string[] {
   return names.map(normalize);
 }
 
+/** A query or key as compared: NFC, without spaces, dashes and underscores; case is kept (T is not t). */
 export function normalize(text: string): string {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[\s_-]+/g, '');
+  return text.normalize('NFC').replace(/[\s_-]+/g, '');
 }
 
 /**
  * How well a query matches a class: lower is better, null is no match.
- * An exact id wins, then an exact glyph or name, then prefixes of names.
+ * An exact id wins, then an exact glyph or name (its exact case first), then prefixes of names.
  */
 export function matchScore(query: string, k: TaxonomyClass, keys: string[]): number | null {
   const q = normalize(query);
+  const lower = q.toLowerCase();
   if (q === '') return 100 + k.id;
   if (/^\d+$/.test(q)) {
     if (String(k.id) === q) return 0;
@@ -157,9 +166,12 @@ export function matchScore(query: string, k: TaxonomyClass, keys: string[]): num
   if (k.glyph !== '' && k.glyph === query.normalize('NFC').trim()) return 1;
   let best: number | null = null;
   keys.forEach((key, i) => {
+    const keyLower = key.toLowerCase();
     let s: number | null = null;
     if (key === q) s = 2 + i * 0.1;
+    else if (keyLower === lower) s = 3 + i * 0.1;
     else if (key.startsWith(q)) s = 20 + (key.length - q.length) + i * 0.1;
+    else if (keyLower.startsWith(lower)) s = 21 + (key.length - q.length) + i * 0.1;
     if (s !== null && (best === null || s < best)) best = s;
   });
   if (best === null && k.glyph !== '' && k.glyph.includes(query.trim())) best = 50;

@@ -105,6 +105,8 @@ describe('runs.export', () => {
     const md = readFileSync(join(out, 'model-card.md'), 'utf8');
     expect(md).toContain(`mean = ${state.normalization.mean}`);
     expect(md).toContain('NCHW [batch, 1, 32, 32]');
+    // Where onnxruntime-node's install script would download CUDA libraries, the card says how to skip it.
+    expect(md).toContain('ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node sharp');
 
     const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
     const tax = service.project.taxonomy;

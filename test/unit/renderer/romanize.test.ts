@@ -44,6 +44,45 @@ describe('romanized picker search', () => {
     expect(name('ন্দ')).toBe('nda');
   });
 
+  it('gives every class a name of its own: typed as shown, it finds that class first', () => {
+    for (const c of COMPONENTS) {
+      const byName = new Map<string, string[]>();
+      for (const k of taxonomy[c]) {
+        const n = displayName(c, k);
+        byName.set(n, [...(byName.get(n) ?? []), k.glyph || String(k.id)]);
+      }
+      const shared = [...byName].filter(([, glyphs]) => glyphs.length > 1);
+      expect(shared, `${c} names shared by several classes`).toEqual([]);
+      for (const k of taxonomy[c]) expect(best(c, displayName(c, k)), displayName(c, k)).toBe(k.glyph || String(k.id));
+    }
+  });
+
+  it('tells apart the letters the issue found sharing a name, in the ITRANS/Avro way', () => {
+    const name = (glyph: string) =>
+      displayName(
+        'root',
+        taxonomy.root.find((k) => k.glyph === glyph)!,
+      );
+    const pairs = [
+      ['শ', 'ষ'],
+      ['ট', 'ত্ত'],
+      ['ড', 'দ্দ'],
+      ['ঢ', 'দ্ধ'],
+      ['র', 'ড়'],
+      ['য', 'য়'],
+      ['শ্ম', 'ষ্ম'],
+    ];
+    for (const [a, b] of pairs) expect(name(a!), `${a} vs ${b}`).not.toBe(name(b!));
+    expect([name('শ'), name('ষ'), name('স')]).toEqual(['sha', 'Sha', 'sa']);
+    expect([name('ট'), name('ত'), name('ত্ত')]).toEqual(['Ta', 'ta', 'tta']);
+    expect([name('র'), name('ড়'), name('য'), name('য়')]).toEqual(['ra', 'Ra', 'ya', 'Ya']);
+    // Lower case still finds them; the exact case ranks first.
+    expect(best('root', 'Sha')).toBe('ষ');
+    expect(best('root', 'sha')).toBe('শ');
+    expect(best('root', 'Ta')).toBe('ট');
+    expect(best('root', 'tta')).toBe('ত্ত');
+  });
+
   it('finds diacritics by their names', () => {
     expect(best('vowel', 'i-kar')).toBe('ি');
     expect(best('vowel', 'ikar')).toBe('ি');

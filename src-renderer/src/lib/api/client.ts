@@ -59,3 +59,11 @@ export function droppedPaths(files: FileList | File[]): string[] | null {
   if (!bridge?.pathForFile) return null;
   return Array.from(files, (f) => bridge.pathForFile!(f)).filter((p) => p !== '');
 }
+
+/** Browser mode: the app runs in a browser, maybe on another machine than the project's files. */
+export const browserMode = !window.graphemeStudio;
+
+/** A file the server hands over as a download (browser mode; the cookie carries the token). */
+export function downloadUrl(name: string): string {
+  return HTTP.downloadPrefix + name;
+}

@@ -270,7 +270,12 @@ export class Labeler {
       }
       const img = await api.call('images.get', { id: first });
       this.#shownFor = null;
-      this.queue.showHere(img);
+      this.queue.showHere(img, { stepBack: true });
+      // An undone label is no longer a recent label; a redone one is again.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, never rendered
+      const changed = new Set(result.imageIds);
+      const kept = this.recent.filter((r) => !changed.has(r.id));
+      this.recent = img.state === 'unlabeled' ? kept : [img, ...kept].slice(0, RECENT);
       const more = result.imageIds.length > 1 ? ` and ${result.imageIds.length - 1} more` : '';
       this.notice = `${verb === 'undo' ? 'Undone' : 'Redone'}: image ${img.imageId}${more}.`;
       void stats.refresh();

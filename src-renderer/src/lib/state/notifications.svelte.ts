@@ -7,6 +7,8 @@ export interface Note {
   text: string;
   /** Where "Open" goes (a hash route). */
   href?: string;
+  /** What the note is about (e.g. "export:3"): a later note on the same topic replaces it. */
+  topic?: string;
 }
 
 const AUTO_DISMISS_MS = 10_000;
@@ -16,9 +18,11 @@ class Notifications {
   #next = 1;
   #subscribed = false;
 
-  push(kind: Note['kind'], text: string, href?: string): void {
-    const note = { id: this.#next++, kind, text, href };
-    this.items = [...this.items, note].slice(-5);
+  push(kind: Note['kind'], text: string, href?: string, topic?: string): void {
+    const note = { id: this.#next++, kind, text, href, topic };
+    // A success clears the failure it follows (an export that worked on the second try).
+    const others = topic ? this.items.filter((n) => n.topic !== topic) : this.items;
+    this.items = [...others, note].slice(-5);
     // Failures stay until dismissed: they need reading.
     if (kind !== 'error') setTimeout(() => this.dismiss(note.id), AUTO_DISMISS_MS);
   }

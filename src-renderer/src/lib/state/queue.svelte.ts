@@ -71,11 +71,18 @@ export class Queue {
     if (this.items.length - this.index < LOW_WATER) void this.#fill();
   }
 
-  /** Shows an image now (after undo/redo), keeping the rest of the queue behind it. */
-  showHere(img: ImageSummary): void {
+  /**
+   * Shows an image now, keeping the rest of the queue behind it. With `stepBack`
+   * (undo/redo), the image just left is stepped back to rather than inserted again,
+   * so that "Image N of M" says where it really is.
+   */
+  showHere(img: ImageSummary, { stepBack = false } = {}): void {
     const items = [...this.items];
     if (items[this.index]?.id === img.id) items[this.index] = img;
-    else items.splice(this.index, 0, img);
+    else if (stepBack && this.index > 0 && items[this.index - 1]?.id === img.id) {
+      this.index--;
+      items[this.index] = img;
+    } else items.splice(this.index, 0, img);
     this.items = items;
   }
 

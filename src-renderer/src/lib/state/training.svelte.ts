@@ -11,6 +11,9 @@ import type { RunConfusion } from '$contract/insights';
 import { appendPoints, emptySeries, epochData, lossData, type Aligned, type LossSeries } from './train-series';
 import type { Confusion, EpochRecord, RunDetail, RunRecord, TrainConfig, TrainingProgress } from '$contract/training';
 
+/** Below this hierarchical recall a model's predictions (and suspects) are more guess than evidence. */
+export const WEAK_RECALL = 0.5;
+
 /** Plain words for an engine name the trainer reports. */
 export function engineWords(engine: string | null | undefined): string {
   switch (engine) {
@@ -176,7 +179,13 @@ class TrainingState {
       if (this.#follow) void this.open(null);
       return;
     }
-    this.run = { ...this.run!, status: 'running', engine: e.engine, device: e.device };
+    this.run = {
+      ...this.run!,
+      status: 'running',
+      engine: e.engine,
+      device: e.device,
+      summary: { ...this.run!.summary, engineReason: e.reason },
+    };
   }
 
   #onProgress(e: Events['training.progress']): void {
@@ -199,6 +208,13 @@ class TrainingState {
     if (!this.#mine(runId)) return;
     this.run = { ...this.run!, status, error: error ?? null, finishedAt: Date.now() };
     this.progress = null;
+    // The stored record now holds the final metrics (a resumed run kept the stop's until now).
+    api.call('runs.get', { runId }).then(
+      (detail) => {
+        if (this.#mine(runId)) this.run = detail;
+      },
+      () => {},
+    );
   }
 
   #tick(): void {

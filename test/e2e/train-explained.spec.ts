@@ -35,18 +35,18 @@ test('a resumed run ends with its final score, explained, on a loss axis fit to 
   const summary = JSON.parse(
     studio.query<{ s: string }>('SELECT summary AS s FROM runs WHERE id = ?', runId)[0]!.s,
   ) as {
-    metrics: { hierarchical_recall: number };
+    metrics: { hierarchicalRecall: number };
     engineReason: string;
     epochsDone: number;
   };
   expect(summary.epochsDone).toBe(3);
-  await expect(status).toContainText(`hierarchical recall ${(100 * summary.metrics.hierarchical_recall).toFixed(1)}%`);
+  await expect(status).toContainText(`hierarchical recall ${(100 * summary.metrics.hierarchicalRecall).toFixed(1)}%`);
   const verdict = page.getByTestId('run-verdict');
   await expect(verdict).toContainText(`Computing on WebAssembly on the processor: ${summary.engineReason}`);
   await expect(verdict).toContainText(/about \d+\.\d labeled images per root class \(\d+ of 168 classes have any\)/);
   await expect(verdict).toContainText('Next:');
   // A tiny model on a few hundred images is weak: its suspects come with the warning.
-  expect(summary.metrics.hierarchical_recall).toBeLessThan(0.5);
+  expect(summary.metrics.hierarchicalRecall).toBeLessThan(0.5);
   await expect(page.getByTestId('weak-model')).toContainText('This model is weak');
 
   const top = studio.query<{ m: number }>(

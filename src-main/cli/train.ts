@@ -7,7 +7,7 @@ import type { Service } from '../service/service.js';
 import { ProgressBar, formatSeconds } from './progress.js';
 
 export const TRAIN_USAGE = `  train --db FILE [--arch resnet34|resnet18] [--size N] [--epochs N] [--batch N] [--lr X]
-        [--engine auto|tensorflow|webgpu|wasm|cpu] [--base-width N] [--holdout TEXT] [--seed N]
+        [--engine auto|wgsl|tensorflow|webgpu|wasm|cpu] [--base-width N] [--holdout TEXT] [--seed N]
         [--no-augment] [--json]
                       train a model on the labeled images (Ctrl-C stops at a checkpoint)
   resume --db FILE --run ID [--json]

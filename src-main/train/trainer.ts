@@ -13,6 +13,7 @@ import { buildModel } from './model.js';
 import { nativeTrainingForward } from './native-step.js';
 import type { EngineInfo, EpochResult, FromWorker } from './protocol.js';
 import { ProgressStream } from './progress.js';
+import { createStepper } from './steppers.js';
 import { rng, shuffle } from './random.js';
 import { learningRate } from './schedule.js';
 
@@ -29,13 +30,13 @@ export interface TrainJob {
   shouldStop: () => boolean;
 }
 
-/** Fills an NHWC float batch from dataset rows, augmented or not, normalized. */
-export function makeBatch(
+/** Fills an NHWC float batch from dataset rows, augmented or not, normalized; and its labels. */
+export function batchArrays(
   ds: Dataset,
   rows: readonly number[],
   norm: { mean: number; std: number },
   random: (() => number) | null,
-): { x: tf.Tensor4D; labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D> } {
+): { images: Float32Array; labels: Record<(typeof COMPONENTS)[number], Int32Array> } {
   const n = ds.size * ds.size;
   const buf = new Float32Array(rows.length * n);
   const tmp = new Float32Array(n);
@@ -48,14 +49,22 @@ export function makeBatch(
     const off = i * n;
     for (let j = 0; j < n; j++) buf[off + j] = tmp[j]! * scale - shiftBy;
   });
-  const pick = (a: Int32Array) =>
-    tf.tensor1d(
-      Int32Array.from(rows, (r) => a[r]!),
-      'int32',
-    );
+  const pick = (a: Int32Array) => Int32Array.from(rows, (r) => a[r]!);
+  return { images: buf, labels: { root: pick(ds.root), vowel: pick(ds.vowel), consonant: pick(ds.consonant) } };
+}
+
+/** batchArrays as tensors. */
+export function makeBatch(
+  ds: Dataset,
+  rows: readonly number[],
+  norm: { mean: number; std: number },
+  random: (() => number) | null,
+): { x: tf.Tensor4D; labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D> } {
+  const { images, labels } = batchArrays(ds, rows, norm, random);
+  const t = (a: Int32Array) => tf.tensor1d(a, 'int32');
   return {
-    x: tf.tensor4d(buf, [rows.length, ds.size, ds.size, 1]),
-    labels: { root: pick(ds.root), vowel: pick(ds.vowel), consonant: pick(ds.consonant) },
+    x: tf.tensor4d(images, [rows.length, ds.size, ds.size, 1]),
+    labels: { root: t(labels.root), vowel: t(labels.vowel), consonant: t(labels.consonant) },
   };
 }
 
@@ -156,14 +165,14 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const resume = job.resumeFrom;
   const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
   const optimizer = tf.train.adam(config.lr);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const net = trainingForward(model, config.arch);
   if (resume)
     await loadOptimizerState(
       job.checkpointDir,
       optimizer,
       model.trainableWeights.map((w) => w.originalName),
     );
+  // After the optimizer state is restored: the wgsl engine copies it onto the GPU.
+  const stepper = await createStepper(job.engine.engine, model, optimizer, config);
   let step = resume?.step ?? 0;
   let epoch = resume?.epoch ?? 0;
   let startBatch = resume?.batchInEpoch ?? 0;
@@ -177,6 +186,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     savedAt: Date.now(),
   });
   const checkpoint = async (batchInEpoch: number) => {
+    await stepper.sync();
     await saveCheckpoint(job.checkpointDir, model, optimizer, state(batchInEpoch));
     report({ type: 'checkpoint', epoch, step, dir: job.checkpointDir });
   };
@@ -204,15 +214,9 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
           return 'stopped';
         }
         const lr = learningRate(step, totalSteps, config);
-        // Adam reads its rate on every step; the field is only marked protected.
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const rows = order.slice(b * config.batch, (b + 1) * config.batch);
-        const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
-        const heads: tf.Scalar[] = [];
-        const lossT = trainStep(net, optimizer, variables, x, labels, config.lossWeights, heads);
-        const loss = (await lossT.data())[0]!;
-        const [root, vowel, consonant] = await Promise.all(heads.map(async (h) => (await h.data())[0]!));
-        tf.dispose([x, lossT, ...heads, ...Object.values(labels)]);
+        const random = config.augment ? augRandom : null;
+        const { loss, root, vowel, consonant } = await stepper.step(train, rows, normalization, random, lr);
         if (!Number.isFinite(loss)) {
           throw new Error(
             `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); ` +
@@ -232,6 +236,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       }
       startBatch = 0;
       const seconds = (Date.now() - epochStart) / 1000;
+      await stepper.sync();
       const evaluated = val.ids.length ? await evaluate(model, val, normalization, config) : null;
       const result: EpochResult = {
         epoch: epoch + 1,
@@ -250,6 +255,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     report({ type: 'done', epochs: config.epochs });
     return 'done';
   } finally {
+    stepper.dispose();
     model.dispose();
     optimizer.dispose();
   }

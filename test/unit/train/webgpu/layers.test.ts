@@ -207,7 +207,7 @@ describe.skipIf(!ctx)('layer kernels (WGSL vs tfjs cpu)', () => {
         const out = await runGraph(
           ctx!,
           1,
-          { params: state.params, grads: g, m: state.m, v: state.v },
+          { params: state.params!, grads: g, m: state.m!, v: state.v! },
           [[adam(P, slots, TFJS_ADAM), ['params', 'grads', 'm', 'v']]],
           [lr, 1 - 0.9 ** t, 1 - 0.999 ** t],
         );

@@ -1,0 +1,287 @@
+/**
+ * A fixed training plan for one (arch, input size, largest batch, width):
+ * every buffer, pipeline and bind group is made once here; a step writes
+ * the batch and one 16-byte uniform, records one command encoder (one
+ * compute pass) with the same dispatch list every time, submits once, and
+ * reads back only the four loss values. Batches smaller than the largest
+ * (an epoch's last) reuse the plan: kernels read the batch size from the
+ * uniform.
+ */
+import type { GpuContext } from './device.js';
+import { DIMS_BYTES, encode, makeDispatch, type Dispatch, type KernelSource } from './kernel.js';
+import { bnApply, bnScratchFloats, bnSplits, bnStats, type BnShape } from './batchnorm-forward.js';
+import { bnGradApply, bnGradReduce } from './batchnorm-backward.js';
+import { convForward } from './conv-forward.js';
+import { convInputGrad } from './conv-input-grad.js';
+import { convFilterGrad, filterGradSplit } from './conv-filter-grad.js';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry } from './pool.js';
+import { headsForward, headsInputGrad, headsWeightGrad, softmaxCrossEntropy, type HeadsShape } from './heads.js';
+import { adam, TFJS_ADAM } from './adam.js';
+import { resnetGraph, type ConvBnLayer } from './resnet-graph.js';
+import type { FlatLayout } from './params.js';
+import type { Arch } from '../config.js';
+
+/** Split-K slices of the gradient buffer (Adam sums them), fewer when one buffer would exceed the binding limit. */
+export const GRAD_SLOTS = 8;
+const HEAD_NAMES = ['root', 'vowel', 'consonant'] as const;
+
+export interface PlanConfig {
+  arch: Arch;
+  size: number;
+  baseWidth: number;
+  /** The largest batch a step may get. */
+  batch: number;
+  classes: readonly [number, number, number];
+  lossWeights: readonly [number, number, number];
+  params: FlatLayout;
+  bnState: FlatLayout;
+  bn: { epsilon: number; momentum: number };
+}
+
+export interface StepLoss {
+  loss: number;
+  root: number;
+  vowel: number;
+  consonant: number;
+}
+
+/** An activation and (when something flows back into it) its gradient. */
+interface Act {
+  value: GPUBuffer;
+  grad: GPUBuffer | null;
+}
+
+export class TrainingPlan {
+  readonly dispatches: Dispatch[] = [];
+  /** Bytes of every buffer the plan made. */
+  bytes = 0;
+  readonly params: GPUBuffer;
+  readonly bnState: GPUBuffer;
+  readonly adamM: GPUBuffer;
+  readonly adamV: GPUBuffer;
+  private readonly grads: GPUBuffer;
+  private readonly dims: GPUBuffer;
+  private readonly input: GPUBuffer;
+  private readonly labels: GPUBuffer;
+  private readonly loss: GPUBuffer;
+  private readonly lossRead: GPUBuffer;
+  private readonly dummy: GPUBuffer;
+  private readonly owned: GPUBuffer[] = [];
+  /** Gradient slices actually used (GRAD_SLOTS or fewer). */
+  readonly slots: number;
+  /** Bytes of the largest buffer per image of the batch (it bounds the batch by the binding limit). */
+  largestPerImage = 0;
+  /** Adam's step count t (bias correction), as tfjs counts iterations. */
+  iterations = 0;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly config: PlanConfig,
+  ) {
+    const c = config;
+    const P = c.params.total;
+    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    this.slots = Math.max(1, Math.min(GRAD_SLOTS, Math.floor(limit / (P * 4))));
+    this.dims = this.buf('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM);
+    this.params = this.buf('params', P * 4);
+    this.grads = this.buf('grads', this.slots * P * 4);
+    this.adamM = this.buf('adam m', P * 4);
+    this.adamV = this.buf('adam v', P * 4);
+    this.bnState = this.buf('bn state', c.bnState.total * 4);
+    this.input = this.buf('images', c.batch * c.size * c.size * 4);
+    this.labels = this.buf('labels', c.batch * 3 * 4);
+    this.loss = this.buf('loss', 16);
+    this.lossRead = ctx.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.dummy = this.buf('unused binding', 16);
+    this.build();
+  }
+
+  private buf(label: string, bytes: number, usage?: number): GPUBuffer {
+    const limit = this.ctx.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) throw new BufferLimitError(label, bytes, limit);
+    this.bytes += bytes;
+    const b = this.ctx.buffer(label, bytes, usage);
+    this.owned.push(b);
+    return b;
+  }
+
+  private act(label: string, floatsPerImage: number, grad: boolean): Act {
+    const bytes = this.config.batch * floatsPerImage * 4;
+    this.largestPerImage = Math.max(this.largestPerImage, floatsPerImage * 4);
+    return { value: this.buf(label, bytes), grad: grad ? this.buf(`${label} grad`, bytes) : null };
+  }
+
+  private add(src: KernelSource, buffers: GPUBuffer[]): void {
+    this.dispatches.push(makeDispatch(this.ctx, src, this.dims, buffers));
+  }
+
+  private build(): void {
+    const c = this.config;
+    const g = resnetGraph(c.arch, c.size, c.baseWidth);
+    const image: Act = { value: this.input, grad: null };
+    const backward: (() => void)[] = [];
+
+    const convBn = (layer: ConvBnLayer, x: Act, out: Act, residual: Act | null, mask: () => Act) => {
+      const geo = layer.conv;
+      const convOut = this.act(`${layer.name} conv`, geo.OH * geo.OW * geo.CO, true);
+      const bn: BnShape = { C: geo.CO, HW: geo.OH * geo.OW, splits: bnSplits(c.batch * geo.OH * geo.OW), ...c.bn };
+      const scratch = this.buf(`${layer.name} bn scratch`, bnScratchFloats(bn) * 4);
+      const w = c.params.offsetOf(`${layer.name}_conv/kernel`);
+      const bnName = `${layer.name}_bn`;
+      const p = {
+        gamma: c.params.offsetOf(`${bnName}/gamma`),
+        beta: c.params.offsetOf(`${bnName}/beta`),
+        movingMean: c.bnState.offsetOf(`${bnName}/moving_mean`),
+        movingVar: c.bnState.offsetOf(`${bnName}/moving_variance`),
+      };
+      this.add(convForward(geo, w), [x.value, this.params, convOut.value]);
+      this.add(bnStats(bn), [convOut.value, scratch]);
+      const relu = layer.role !== 'shortcut';
+      this.add(bnApply(bn, p, { relu, residual: residual !== null }), [
+        convOut.value,
+        scratch,
+        this.params,
+        residual?.value ?? this.dummy,
+        out.value,
+        this.bnState,
+      ]);
+      // Backward, recorded in reverse later. Every BN here is followed by a ReLU: its own, or the block's.
+      return (accumulate: boolean, identityGrad: Act | null) => {
+        const m = mask();
+        this.add(bnGradReduce(bn, true), [out.grad!, m.value, convOut.value, scratch]);
+        this.add(bnGradApply(bn, p, { relu: true, writeDy: identityGrad !== null }), [
+          out.grad!,
+          m.value,
+          convOut.value,
+          scratch,
+          this.params,
+          convOut.grad!,
+          identityGrad?.grad ?? this.dummy,
+          this.grads,
+        ]);
+        const split = filterGradSplit(geo, c.batch, this.slots);
+        this.add(convFilterGrad(geo, w, c.params.total, Math.min(split, this.slots)), [x.value, convOut.grad!, this.grads]);
+        if (x.grad) this.add(convInputGrad(geo, w, accumulate), [convOut.grad!, this.params, x.grad]);
+      };
+    };
+
+    const stemOut = this.act('stem out', g.pool.H * g.pool.W * g.pool.C, true);
+    const stemBack = convBn(g.stem, image, stemOut, null, () => stemOut);
+    const pg = poolGeometry(g.pool);
+    let h = this.act('pool out', pg.OH * pg.OW * pg.C, true);
+    const arg = this.buf('pool argmax', c.batch * pg.OH * pg.OW * pg.C * 4);
+    this.add(maxPoolForward(pg), [stemOut.value, h.value, arg]);
+    const h0 = h;
+    backward.push(() => {
+      this.add(maxPoolBackward(pg), [h0.grad!, arg, stemOut.grad!]);
+      stemBack(false, null);
+    });
+
+    for (const block of g.blocks) {
+      const input = h;
+      const per = block.H * block.H * block.C;
+      const aOut = this.act(`${block.name} a out`, per, true);
+      const out = this.act(`${block.name} out`, per, true);
+      const aBack = convBn(block.a, input, aOut, null, () => aOut);
+      let shortcut = input;
+      let downBack: ReturnType<typeof convBn> | null = null;
+      if (block.down) {
+        shortcut = this.act(`${block.name} down out`, per, false);
+        downBack = convBn(block.down, input, shortcut, null, () => out);
+        // The down-sample BN's gradient is the block output's, through the block's ReLU.
+        shortcut.grad = out.grad;
+      }
+      const bBack = convBn(block.b, aOut, out, shortcut, () => out);
+      backward.push(() => {
+        bBack(false, downBack ? null : input);
+        if (downBack) downBack(false, null);
+        aBack(true, null);
+      });
+      h = out;
+    }
+
+    const { HW, C } = g.final;
+    const pooled = this.act('pooled', C, true);
+    const J = c.classes[0] + c.classes[1] + c.classes[2];
+    const logits = this.act('logits', J, true);
+    const heads: HeadsShape = {
+      C,
+      classes: c.classes,
+      kernels: HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/kernel`)) as unknown as [number, number, number],
+      biases: HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/bias`)) as unknown as [number, number, number],
+      lossWeights: c.lossWeights,
+    };
+    this.add(avgPoolForward(HW, C), [h.value, pooled.value]);
+    this.add(headsForward(heads), [pooled.value, this.params, logits.value]);
+    this.add(softmaxCrossEntropy(heads), [logits.value, this.labels, logits.grad!, this.loss]);
+    this.add(headsWeightGrad(heads), [pooled.value, logits.grad!, this.grads]);
+    this.add(headsInputGrad(heads), [logits.grad!, this.params, pooled.grad!]);
+    this.add(avgPoolBackward(HW, C), [pooled.grad!, h.grad!]);
+    for (const back of backward.reverse()) back();
+    this.add(adam(c.params.total, this.slots, TFJS_ADAM), [this.params, this.grads, this.adamM, this.adamV]);
+  }
+
+  /** Uploads the batch and runs one training step; resolves with the losses (the step's only read-back). */
+  async step(images: Float32Array, labels: Uint32Array, lr: number): Promise<StepLoss> {
+    const ctx = this.ctx;
+    ctx.throwIfLost();
+    const n = labels.length / 3;
+    if (!Number.isInteger(n) || n < 1 || n > this.config.batch)
+      throw new Error(`a step needs 1..${this.config.batch} images with 3 labels each, got ${labels.length} labels`);
+    if (images.length !== n * this.config.size * this.config.size)
+      throw new Error(`images hold ${images.length} values, ${n} images of ${this.config.size}² need ${n * this.config.size ** 2}`);
+    const t = ++this.iterations;
+    const dims = new ArrayBuffer(DIMS_BYTES);
+    new Uint32Array(dims, 0, 1)[0] = n;
+    new Float32Array(dims, 4, 3).set([lr, 1 - TFJS_ADAM.beta1 ** t, 1 - TFJS_ADAM.beta2 ** t]);
+    ctx.write(this.dims, new Uint32Array(dims));
+    ctx.write(this.input, images);
+    ctx.write(this.labels, labels);
+    const enc = ctx.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    encode(ctx, pass, this.dispatches, n);
+    pass.end();
+    enc.copyBufferToBuffer(this.loss, 0, this.lossRead, 0, 16);
+    ctx.device.queue.submit([enc.finish()]);
+    ctx.counters.submits++;
+    await this.lossRead.mapAsync(GPUMapMode.READ);
+    const [root, vowel, consonant, loss] = new Float32Array(this.lossRead.getMappedRange().slice(0));
+    this.lossRead.unmap();
+    ctx.counters.bytesRead += 16;
+    ctx.throwIfLost();
+    return { loss: loss!, root: root!, vowel: vowel!, consonant: consonant! };
+  }
+
+  /** The summed gradient of the last step (tests: compare with autodiff). */
+  async gradients(): Promise<Float32Array> {
+    const P = this.config.params.total;
+    const slots = await this.ctx.read(this.grads, this.slots * P * 4);
+    const out = new Float32Array(P);
+    for (let s = 0; s < this.slots; s++) for (let i = 0; i < P; i++) out[i]! += slots[s * P + i]!;
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.lossRead.destroy();
+  }
+
+  upload(buffer: GPUBuffer, data: Float32Array): void {
+    this.ctx.write(buffer, data);
+  }
+
+  download(buffer: GPUBuffer, floats: number): Promise<Float32Array> {
+    return this.ctx.read(buffer, floats * 4);
+  }
+}
+
+/** A buffer of the plan is larger than the adapter can bind (maxStorageBufferBindingSize). */
+export class BufferLimitError extends Error {
+  constructor(
+    readonly buffer: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the ${buffer} buffer needs ${(bytes / 2 ** 20).toFixed(1)} MiB; this GPU binds at most ${(limit / 2 ** 20).toFixed(1)} MiB`);
+  }
+}

@@ -39,6 +39,7 @@ export class GpuContext {
   readonly counters: GpuCounters = { dispatches: 0, submits: 0, bytesWritten: 0, bytesRead: 0 };
   /** Set when the device is lost; every later step throws it. */
   lost: string | null = null;
+  private destroying = false;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(
@@ -47,8 +48,9 @@ export class GpuContext {
     // dawn.node lives as long as the GPU object is referenced.
     private readonly gpu: GPU,
   ) {
+    // A driver reset, a removed GPU, or anything else that destroys the device behind our back.
     void device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.lost = `the GPU device was lost (${info.reason}): ${info.message}`;
+      if (!this.destroying) this.lost = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
     });
   }
 
@@ -104,7 +106,7 @@ export class GpuContext {
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, offsetBytes, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    await staging.mapAsync(GPUMapMode.READ).catch((err) => this.explainFailure(err));
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();
@@ -117,7 +119,15 @@ export class GpuContext {
     if (this.lost) throw new Error(this.lost);
   }
 
+  /** Waits (briefly) for a loss to be reported, then throws it; for errors that may come from one. */
+  async explainFailure(err: unknown): Promise<never> {
+    await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 1000))]);
+    await new Promise((r) => setImmediate(r));
+    throw new Error(this.lost ?? `GPU work failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   destroy(): void {
+    this.destroying = true;
     this.device.destroy();
     void this.gpu;
   }

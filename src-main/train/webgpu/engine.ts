@@ -89,8 +89,13 @@ export class WgslTrainer {
     }
   }
 
-  step(images: Float32Array, labels: Uint32Array, lr: number): Promise<StepLoss> {
-    return this.plan.step(images, labels, lr);
+  async step(images: Float32Array, labels: Uint32Array, lr: number): Promise<StepLoss> {
+    try {
+      return await this.plan.step(images, labels, lr);
+    } catch (err) {
+      if (!this.ctx.lost) throw err;
+      throw new Error(`${this.ctx.lost}; training stopped. Resume the run: it continues from its last checkpoint.`);
+    }
   }
 
   /** Uploads the model's weights and, when the optimizer has them, Adam's moments and step count. */

@@ -73,6 +73,8 @@ export class TrainingPlan {
   largestPerImage = 0;
   /** Adam's step count t (bias correction), as tfjs counts iterations. */
   iterations = 0;
+  /** Host milliseconds of the last step from its start to its submit (uploads, encoding). */
+  lastHostMs = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -224,6 +226,7 @@ export class TrainingPlan {
   /** Uploads the batch and runs one training step; resolves with the losses (the step's only read-back). */
   async step(images: Float32Array, labels: Uint32Array, lr: number): Promise<StepLoss> {
     const ctx = this.ctx;
+    const t0 = performance.now();
     ctx.throwIfLost();
     const n = labels.length / 3;
     if (!Number.isInteger(n) || n < 1 || n > this.config.batch)
@@ -244,7 +247,8 @@ export class TrainingPlan {
     enc.copyBufferToBuffer(this.loss, 0, this.lossRead, 0, 16);
     ctx.device.queue.submit([enc.finish()]);
     ctx.counters.submits++;
-    await this.lossRead.mapAsync(GPUMapMode.READ);
+    this.lastHostMs = performance.now() - t0;
+    await this.lossRead.mapAsync(GPUMapMode.READ).catch((err) => ctx.explainFailure(err));
     const [root, vowel, consonant, loss] = new Float32Array(this.lossRead.getMappedRange().slice(0));
     this.lossRead.unmap();
     ctx.counters.bytesRead += 16;

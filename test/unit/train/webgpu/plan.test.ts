@@ -64,7 +64,7 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
       expect(worst(flat.subarray(e.offset, e.offset + e.size), want as Float32Array), e.name).toBeLessThan(1);
     }
     // The same gradients through tfjs' Adam, then the plan's weights copied out must agree.
-    adam.applyGradients(grads as tf.NamedVariableMap);
+    adam.applyGradients(grads as Parameters<typeof adam.applyGradients>[0]);
     const after = await Promise.all(vars.map((v) => v.data()));
     const check = buildModel({ ...SHAPE });
     await trainer.saveTo(check, tf.train.adam(LR));

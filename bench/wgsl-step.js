@@ -25,7 +25,10 @@ const { values } = parseArgs({
 const size = Number(values.size);
 const batch = Number(values.batch);
 const steps = Number(values.steps);
-const flags = [...(values.backend === 'default' ? [] : [`backend=${values.backend}`]), ...values.flags.split(' ').filter(Boolean)];
+const flags = [
+  ...(values.backend === 'default' ? [] : [`backend=${values.backend}`]),
+  ...values.flags.split(' ').filter(Boolean),
+];
 let ctx = null;
 try {
   await tf.setBackend('cpu');
@@ -79,7 +82,13 @@ try {
   );
   trainer.dispose();
 } catch (err) {
-  console.log(JSON.stringify({ engine: 'wgsl', backend: values.backend, error: err instanceof Error ? err.message : String(err) }));
+  console.log(
+    JSON.stringify({
+      engine: 'wgsl',
+      backend: values.backend,
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
 } finally {
   ctx?.destroy();
   process.exit(0);

@@ -20,7 +20,13 @@ export interface StepResult {
 }
 
 export interface Stepper {
-  step(ds: Dataset, rows: readonly number[], norm: { mean: number; std: number }, random: (() => number) | null, lr: number): Promise<StepResult>;
+  step(
+    ds: Dataset,
+    rows: readonly number[],
+    norm: { mean: number; std: number },
+    random: (() => number) | null,
+    lr: number,
+  ): Promise<StepResult>;
   sync(): Promise<void>;
   dispose(): void;
 }
@@ -60,6 +66,13 @@ async function wgslStepper(model: tf.LayersModel, optimizer: tf.Optimizer, confi
   };
 }
 
-export function createStepper(engine: string, model: tf.LayersModel, optimizer: tf.Optimizer, config: TrainConfig): Promise<Stepper> {
-  return engine === 'wgsl' ? wgslStepper(model, optimizer, config) : Promise.resolve(tfjsStepper(model, optimizer, config));
+export function createStepper(
+  engine: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  config: TrainConfig,
+): Promise<Stepper> {
+  return engine === 'wgsl'
+    ? wgslStepper(model, optimizer, config)
+    : Promise.resolve(tfjsStepper(model, optimizer, config));
 }

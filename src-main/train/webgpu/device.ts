@@ -50,7 +50,8 @@ export class GpuContext {
   ) {
     // A driver reset, a removed GPU, or anything else that destroys the device behind our back.
     void device.lost.then((info) => {
-      if (!this.destroying) this.lost = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+      if (!this.destroying)
+        this.lost = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
     });
   }
 

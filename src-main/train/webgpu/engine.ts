@@ -131,7 +131,10 @@ export class WgslTrainer {
     const named = (flat: Float32Array, suffix: string) =>
       model.trainableWeights.map((w, i) => {
         const e = params.entries[i]!;
-        return { name: `${(w.read() as tf.Variable).name}/${suffix}`, tensor: tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape) };
+        return {
+          name: `${(w.read() as tf.Variable).name}/${suffix}`,
+          tensor: tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape),
+        };
       });
     const iter = tf.scalar(this.plan.iterations, 'int32');
     const moments = [...named(m, 'm'), ...named(v, 'v')];

@@ -98,7 +98,10 @@ export function makeDispatch(ctx: GpuContext, src: KernelSource, dims: GPUBuffer
     src.bindings.map((b) => b.access),
   );
   const shape = ctx.buffer(`${src.label} shape`, Math.max(4, src.shape.values.length * 4), GPUBufferUsage.UNIFORM);
-  ctx.write(shape, Uint32Array.from(src.shape.values.length ? src.shape.values : [0], (v) => v >>> 0));
+  ctx.write(
+    shape,
+    Uint32Array.from(src.shape.values.length ? src.shape.values : [0], (v) => v >>> 0),
+  );
   const bindGroup = ctx.device.createBindGroup({
     label: src.label,
     layout: pipeline.getBindGroupLayout(0),

@@ -17,7 +17,7 @@ import { convFilterGrad, filterGradSplit } from './conv-filter-grad.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry } from './pool.js';
 import { headsForward, headsInputGrad, headsWeightGrad, softmaxCrossEntropy, type HeadsShape } from './heads.js';
 import { adam, TFJS_ADAM } from './adam.js';
-import { resnetGraph, type ConvBnLayer } from './resnet-graph.js';
+import { resnetGraph, type Block, type ConvBnLayer } from './resnet-graph.js';
 import type { FlatLayout } from './params.js';
 import type { Arch } from '../config.js';
 
@@ -50,6 +50,8 @@ interface Act {
   value: GPUBuffer;
   grad: GPUBuffer | null;
 }
+/** Records a layer's backward kernels: `accumulate` adds to the input's gradient; `identity` also receives dy. */
+type Backward = (accumulate: boolean, identity: Act | null) => void;
 
 export class TrainingPlan {
   readonly dispatches: Dispatch[] = [];
@@ -117,100 +119,116 @@ export class TrainingPlan {
     this.dispatches.push(makeDispatch(this.ctx, src, this.dims, buffers));
   }
 
+  /** Forward kernels in order, then the backward ones in reverse, then Adam. */
   private build(): void {
     const c = this.config;
     const g = resnetGraph(c.arch, c.size, c.baseWidth);
-    const image: Act = { value: this.input, grad: null };
     const backward: (() => void)[] = [];
+    const stemOut = this.act('stem out', g.pool.H * g.pool.W * g.pool.C, true);
+    const stemBack = this.convBn(g.stem, { value: this.input, grad: null }, stemOut, null, stemOut);
+    const pg = poolGeometry(g.pool);
+    const pooledStem = this.act('pool out', pg.OH * pg.OW * pg.C, true);
+    const arg = this.buf('pool argmax', c.batch * pg.OH * pg.OW * pg.C * 4);
+    this.add(maxPoolForward(pg), [stemOut.value, pooledStem.value, arg]);
+    backward.push(() => {
+      this.add(maxPoolBackward(pg), [pooledStem.grad!, arg, stemOut.grad!]);
+      stemBack(false, null);
+    });
+    let h = pooledStem;
+    for (const block of g.blocks) {
+      const { out, back } = this.block(block, h);
+      backward.push(back);
+      h = out;
+    }
+    this.heads(h, g.final.HW, g.final.C);
+    for (const back of backward.reverse()) back();
+    this.add(adam(c.params.total, this.slots, TFJS_ADAM), [this.params, this.grads, this.adamM, this.adamV]);
+  }
 
-    const convBn = (layer: ConvBnLayer, x: Act, out: Act, residual: Act | null, mask: () => Act) => {
-      const geo = layer.conv;
-      const convOut = this.act(`${layer.name} conv`, geo.OH * geo.OW * geo.CO, true);
-      const bn: BnShape = { C: geo.CO, HW: geo.OH * geo.OW, splits: bnSplits(c.batch * geo.OH * geo.OW), ...c.bn };
-      const scratch = this.buf(`${layer.name} bn scratch`, bnScratchFloats(bn) * 4);
-      const w = c.params.offsetOf(`${layer.name}_conv/kernel`);
-      const bnName = `${layer.name}_bn`;
-      const p = {
-        gamma: c.params.offsetOf(`${bnName}/gamma`),
-        beta: c.params.offsetOf(`${bnName}/beta`),
-        movingMean: c.bnState.offsetOf(`${bnName}/moving_mean`),
-        movingVar: c.bnState.offsetOf(`${bnName}/moving_variance`),
-      };
-      this.add(convForward(geo, w), [x.value, this.params, convOut.value]);
-      this.add(bnStats(bn), [convOut.value, scratch]);
-      const relu = layer.role !== 'shortcut';
-      this.add(bnApply(bn, p, { relu, residual: residual !== null }), [
+  /** A BasicBlock: relu(bn_b(conv_b(relu(bn_a(conv_a(h))))) + shortcut(h)). */
+  private block(block: Block, input: Act): { out: Act; back: () => void } {
+    const per = block.H * block.H * block.C;
+    const aOut = this.act(`${block.name} a out`, per, true);
+    const out = this.act(`${block.name} out`, per, true);
+    const aBack = this.convBn(block.a, input, aOut, null, aOut);
+    let shortcut = input;
+    let downBack: Backward | null = null;
+    if (block.down) {
+      // The down-sample BN's gradient is the block output's, through the block's ReLU.
+      shortcut = { value: this.act(`${block.name} down out`, per, false).value, grad: out.grad };
+      downBack = this.convBn(block.down, input, shortcut, null, out);
+    }
+    const bBack = this.convBn(block.b, aOut, out, shortcut, out);
+    const back = () => {
+      // The identity shortcut's gradient is bn_b's dy, written into h's gradient; conv_a adds to it.
+      bBack(false, downBack ? null : input);
+      downBack?.(false, null);
+      aBack(true, null);
+    };
+    return { out, back };
+  }
+
+  /**
+   * conv + batch norm (+ residual) (+ ReLU) forward; returns its backward. `mask` is the activation
+   * whose ReLU the gradient passes through (every BN here feeds one: its own, or the block's).
+   */
+  private convBn(layer: ConvBnLayer, x: Act, out: Act, residual: Act | null, mask: Act): Backward {
+    const c = this.config;
+    const geo = layer.conv;
+    const convOut = this.act(`${layer.name} conv`, geo.OH * geo.OW * geo.CO, true);
+    const bn: BnShape = { C: geo.CO, HW: geo.OH * geo.OW, splits: bnSplits(c.batch * geo.OH * geo.OW), ...c.bn };
+    const scratch = this.buf(`${layer.name} bn scratch`, bnScratchFloats(bn) * 4);
+    const w = c.params.offsetOf(`${layer.name}_conv/kernel`);
+    const bnName = `${layer.name}_bn`;
+    const p = {
+      gamma: c.params.offsetOf(`${bnName}/gamma`),
+      beta: c.params.offsetOf(`${bnName}/beta`),
+      movingMean: c.bnState.offsetOf(`${bnName}/moving_mean`),
+      movingVar: c.bnState.offsetOf(`${bnName}/moving_variance`),
+    };
+    const relu = layer.role !== 'shortcut';
+    this.add(convForward(geo, w), [x.value, this.params, convOut.value]);
+    this.add(bnStats(bn), [convOut.value, scratch]);
+    const res = residual?.value ?? this.dummy;
+    this.add(bnApply(bn, p, { relu, residual: residual !== null }), [
+      convOut.value,
+      scratch,
+      this.params,
+      res,
+      out.value,
+      this.bnState,
+    ]);
+    return (accumulate, identity) => {
+      const dres = identity?.grad ?? this.dummy;
+      this.add(bnGradReduce(bn, true), [out.grad!, mask.value, convOut.value, scratch]);
+      this.add(bnGradApply(bn, p, { relu: true, writeDy: identity !== null }), [
+        out.grad!,
+        mask.value,
         convOut.value,
         scratch,
         this.params,
-        residual?.value ?? this.dummy,
-        out.value,
-        this.bnState,
+        convOut.grad!,
+        dres,
+        this.grads,
       ]);
-      // Backward, recorded in reverse later. Every BN here is followed by a ReLU: its own, or the block's.
-      return (accumulate: boolean, identityGrad: Act | null) => {
-        const m = mask();
-        this.add(bnGradReduce(bn, true), [out.grad!, m.value, convOut.value, scratch]);
-        this.add(bnGradApply(bn, p, { relu: true, writeDy: identityGrad !== null }), [
-          out.grad!,
-          m.value,
-          convOut.value,
-          scratch,
-          this.params,
-          convOut.grad!,
-          identityGrad?.grad ?? this.dummy,
-          this.grads,
-        ]);
-        const split = filterGradSplit(geo, c.batch, this.slots);
-        this.add(convFilterGrad(geo, w, c.params.total, Math.min(split, this.slots)), [x.value, convOut.grad!, this.grads]);
-        if (x.grad) this.add(convInputGrad(geo, w, accumulate), [convOut.grad!, this.params, x.grad]);
-      };
+      const split = filterGradSplit(geo, c.batch, this.slots);
+      this.add(convFilterGrad(geo, w, c.params.total, split), [x.value, convOut.grad!, this.grads]);
+      if (x.grad) this.add(convInputGrad(geo, w, accumulate), [convOut.grad!, this.params, x.grad]);
     };
+  }
 
-    const stemOut = this.act('stem out', g.pool.H * g.pool.W * g.pool.C, true);
-    const stemBack = convBn(g.stem, image, stemOut, null, () => stemOut);
-    const pg = poolGeometry(g.pool);
-    let h = this.act('pool out', pg.OH * pg.OW * pg.C, true);
-    const arg = this.buf('pool argmax', c.batch * pg.OH * pg.OW * pg.C * 4);
-    this.add(maxPoolForward(pg), [stemOut.value, h.value, arg]);
-    const h0 = h;
-    backward.push(() => {
-      this.add(maxPoolBackward(pg), [h0.grad!, arg, stemOut.grad!]);
-      stemBack(false, null);
-    });
-
-    for (const block of g.blocks) {
-      const input = h;
-      const per = block.H * block.H * block.C;
-      const aOut = this.act(`${block.name} a out`, per, true);
-      const out = this.act(`${block.name} out`, per, true);
-      const aBack = convBn(block.a, input, aOut, null, () => aOut);
-      let shortcut = input;
-      let downBack: ReturnType<typeof convBn> | null = null;
-      if (block.down) {
-        shortcut = this.act(`${block.name} down out`, per, false);
-        downBack = convBn(block.down, input, shortcut, null, () => out);
-        // The down-sample BN's gradient is the block output's, through the block's ReLU.
-        shortcut.grad = out.grad;
-      }
-      const bBack = convBn(block.b, aOut, out, shortcut, () => out);
-      backward.push(() => {
-        bBack(false, downBack ? null : input);
-        if (downBack) downBack(false, null);
-        aBack(true, null);
-      });
-      h = out;
-    }
-
-    const { HW, C } = g.final;
+  /** Global average pool, the three heads, the loss, and their gradients back to `h`. */
+  private heads(h: Act, HW: number, C: number): void {
+    const c = this.config;
     const pooled = this.act('pooled', C, true);
-    const J = c.classes[0] + c.classes[1] + c.classes[2];
-    const logits = this.act('logits', J, true);
+    const logits = this.act('logits', c.classes[0] + c.classes[1] + c.classes[2], true);
+    const offsets = (suffix: string) =>
+      HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/${suffix}`)) as unknown as [number, number, number];
     const heads: HeadsShape = {
       C,
       classes: c.classes,
-      kernels: HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/kernel`)) as unknown as [number, number, number],
-      biases: HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/bias`)) as unknown as [number, number, number],
+      kernels: offsets('kernel'),
+      biases: offsets('bias'),
       lossWeights: c.lossWeights,
     };
     this.add(avgPoolForward(HW, C), [h.value, pooled.value]);
@@ -219,8 +237,6 @@ export class TrainingPlan {
     this.add(headsWeightGrad(heads), [pooled.value, logits.grad!, this.grads]);
     this.add(headsInputGrad(heads), [logits.grad!, this.params, pooled.grad!]);
     this.add(avgPoolBackward(HW, C), [pooled.grad!, h.grad!]);
-    for (const back of backward.reverse()) back();
-    this.add(adam(c.params.total, this.slots, TFJS_ADAM), [this.params, this.grads, this.adamM, this.adamV]);
   }
 
   /** Uploads the batch and runs one training step; resolves with the losses (the step's only read-back). */
@@ -232,7 +248,9 @@ export class TrainingPlan {
     if (!Number.isInteger(n) || n < 1 || n > this.config.batch)
       throw new Error(`a step needs 1..${this.config.batch} images with 3 labels each, got ${labels.length} labels`);
     if (images.length !== n * this.config.size * this.config.size)
-      throw new Error(`images hold ${images.length} values, ${n} images of ${this.config.size}² need ${n * this.config.size ** 2}`);
+      throw new Error(
+        `images hold ${images.length} values, ${n} images of ${this.config.size}² need ${n * this.config.size ** 2}`,
+      );
     const t = ++this.iterations;
     const dims = new ArrayBuffer(DIMS_BYTES);
     new Uint32Array(dims, 0, 1)[0] = n;
@@ -286,6 +304,8 @@ export class BufferLimitError extends Error {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super(`the ${buffer} buffer needs ${(bytes / 2 ** 20).toFixed(1)} MiB; this GPU binds at most ${(limit / 2 ** 20).toFixed(1)} MiB`);
+    super(
+      `the ${buffer} buffer needs ${(bytes / 2 ** 20).toFixed(1)} MiB; this GPU binds at most ${(limit / 2 ** 20).toFixed(1)} MiB`,
+    );
   }
 }

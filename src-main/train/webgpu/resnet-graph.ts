@@ -50,14 +50,22 @@ export function resnetGraph(arch: Arch, size: number, width: number): ResNetGrap
       const a = convGeometry({ H, W, CI: C, CO: filters, K: 3, stride });
       const down =
         stride !== 1 || C !== filters
-          ? { name: `${name}_down`, conv: convGeometry({ H, W, CI: C, CO: filters, K: 1, stride }), role: 'shortcut' as const }
+          ? {
+              name: `${name}_down`,
+              conv: convGeometry({ H, W, CI: C, CO: filters, K: 1, stride }),
+              role: 'shortcut' as const,
+            }
           : null;
       H = a.OH;
       W = a.OW;
       blocks.push({
         name,
         a: { name: `${name}_a`, conv: a, role: 'relu' },
-        b: { name: `${name}_b`, conv: convGeometry({ H, W, CI: filters, CO: filters, K: 3, stride: 1 }), role: 'residual' },
+        b: {
+          name: `${name}_b`,
+          conv: convGeometry({ H, W, CI: filters, CO: filters, K: 3, stride: 1 }),
+          role: 'residual',
+        },
         down,
         H,
         C: filters,

@@ -50,13 +50,22 @@ describe.skipIf(!ctx)('convolution kernels (WGSL vs tfjs cpu)', { timeout: 300_0
       expect(relError(dx!, want)).toBeLessThan(TOL);
       const prior = randomArray(x.length, 9);
       const [, , acc] = await runKernel(ctx!, convInputGrad(g, OFFSET, true), c.n, [dy, params, prior.slice()]);
-      expect(relError(acc!, Float32Array.from(want, (v, i) => v + prior[i]!))).toBeLessThan(TOL);
+      expect(
+        relError(
+          acc!,
+          Float32Array.from(want, (v, i) => v + prior[i]!),
+        ),
+      ).toBeLessThan(TOL);
     });
 
     for (const split of [1, 3]) {
       it(`filter gradient ${name}, reduction split ${split} ways`, async () => {
         const want = tf
-          .tidy(() => tf.grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xT(), wv as tf.Tensor4D, c.stride, 'same'), dyT())))(wT()))
+          .tidy(() =>
+            tf.grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xT(), wv as tf.Tensor4D, c.stride, 'same'), dyT())))(
+              wT(),
+            ),
+          )
           .dataSync();
         const slot = OFFSET + g.weights + 4;
         const [, , grads] = await runKernel(ctx!, convFilterGrad(g, OFFSET, slot, split), c.n, [x, dy, slot * 4]);

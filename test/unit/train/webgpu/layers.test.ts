@@ -5,7 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bnApply, bnScratchFloats, bnStats, type BnShape } from '../../../../src-main/train/webgpu/batchnorm-forward.js';
+import {
+  bnApply,
+  bnScratchFloats,
+  bnStats,
+  type BnShape,
+} from '../../../../src-main/train/webgpu/batchnorm-forward.js';
 import { bnGradApply, bnGradReduce } from '../../../../src-main/train/webgpu/batchnorm-backward.js';
 import {
   avgPoolBackward,
@@ -53,12 +58,26 @@ describe.skipIf(!ctx)('layer kernels (WGSL vs tfjs cpu)', () => {
         const got = await runGraph(
           ctx!,
           n,
-          { x, res, dout, params, state, scratch: bnScratchFloats(s), out: size, dx: size, dres: size, grads: params.length },
+          {
+            x,
+            res,
+            dout,
+            params,
+            state,
+            scratch: bnScratchFloats(s),
+            out: size,
+            dx: size,
+            dres: size,
+            grads: params.length,
+          },
           [
             [bnStats(s), ['x', 'scratch']],
             [bnApply(s, p, { relu, residual: relu }), ['x', 'scratch', 'params', 'res', 'out', 'state']],
             [bnGradReduce(s, relu), ['dout', 'out', 'x', 'scratch']],
-            [bnGradApply(s, p, { relu, writeDy: true }), ['dout', 'out', 'x', 'scratch', 'params', 'dx', 'dres', 'grads']],
+            [
+              bnGradApply(s, p, { relu, writeDy: true }),
+              ['dout', 'out', 'x', 'scratch', 'params', 'dx', 'dres', 'grads'],
+            ],
           ],
         );
         const T = (a: Float32Array, shape: number[]) => tf.tensor(a, shape);
@@ -106,7 +125,9 @@ describe.skipIf(!ctx)('layer kernels (WGSL vs tfjs cpu)', () => {
       ]);
       const xT = tf.tensor4d(x, [n, H, W, C]);
       expect(relError(got.out!, tf.maxPool(xT, 3, 2, 'same').dataSync())).toBeLessThan(TOL);
-      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'), tf.tensor(dout, [n, g.OH, g.OW, C]))))(xT);
+      const dx = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'), tf.tensor(dout, [n, g.OH, g.OW, C]))),
+      )(xT);
       expect(relError(got.dx!, dx.dataSync())).toBeLessThan(TOL);
     },
     COMPILE,
@@ -169,7 +190,10 @@ describe.skipIf(!ctx)('layer kernels (WGSL vs tfjs cpu)', () => {
       const heads = (p: tf.Tensor, v: tf.Tensor[]) =>
         classes.map((j, i) => {
           const logits = tf.add(tf.matMul(p as tf.Tensor2D, v[2 * i] as tf.Tensor2D), v[2 * i + 1]!);
-          const lab = tf.tensor1d(Int32Array.from({ length: n }, (_, k) => labels[k * 3 + i]!), 'int32');
+          const lab = tf.tensor1d(
+            Int32Array.from({ length: n }, (_, k) => labels[k * 3 + i]!),
+            'int32',
+          );
           return tf.losses.softmaxCrossEntropy(tf.oneHot(lab, j), logits) as tf.Scalar;
         });
       const ces = heads(pooledT, vars).map((t) => t.dataSync()[0]!);
@@ -182,7 +206,9 @@ describe.skipIf(!ctx)('layer kernels (WGSL vs tfjs cpu)', () => {
       const g = tf.grads(total)([pooledT, ...vars]);
       expect(relError(got.dpooled!, g[0]!.dataSync())).toBeLessThan(1e-4);
       classes.forEach((j, i) => {
-        expect(relError(got.grads!.subarray(kernels[i]!, kernels[i]! + C * j), g[1 + 2 * i]!.dataSync())).toBeLessThan(1e-4);
+        expect(relError(got.grads!.subarray(kernels[i]!, kernels[i]! + C * j), g[1 + 2 * i]!.dataSync())).toBeLessThan(
+          1e-4,
+        );
         expect(relError(got.grads!.subarray(biases[i]!, biases[i]! + j), g[2 + 2 * i]!.dataSync())).toBeLessThan(1e-4);
       });
     },

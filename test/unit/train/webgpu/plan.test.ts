@@ -20,16 +20,22 @@ const LR = 1e-3;
 function batchOf(n: number, seed: number) {
   const images = randomArray(n * SHAPE.size * SHAPE.size, seed);
   const labels = new Uint32Array(n * 3);
-  for (let i = 0; i < n; i++) COMPONENTS.forEach((c, h) => (labels[i * 3 + h] = (i * 31 + seed * 7 + h) % CLASS_COUNTS[c]));
+  for (let i = 0; i < n; i++)
+    COMPONENTS.forEach((c, h) => (labels[i * 3 + h] = (i * 31 + seed * 7 + h) % CLASS_COUNTS[c]));
   const x = tf.tensor4d(images, [n, SHAPE.size, SHAPE.size, 1]);
-  const pick = (h: number) => tf.tensor1d(Int32Array.from({ length: n }, (_, i) => labels[i * 3 + h]!), 'int32');
+  const pick = (h: number) =>
+    tf.tensor1d(
+      Int32Array.from({ length: n }, (_, i) => labels[i * 3 + h]!),
+      'int32',
+    );
   return { images, labels, x, tfLabels: { root: pick(0), vowel: pick(1), consonant: pick(2) } };
 }
 
 /** The self-check's tolerance (engines.ts): |got - want| <= 1e-3 + 1e-2 |want|. */
 function worst(got: Float32Array, want: Float32Array | Int32Array | Uint8Array): number {
   let bad = 0;
-  for (let i = 0; i < want.length; i++) bad = Math.max(bad, Math.abs(got[i]! - want[i]!) / (1e-3 + 1e-2 * Math.abs(want[i]!)));
+  for (let i = 0; i < want.length; i++)
+    bad = Math.max(bad, Math.abs(got[i]! - want[i]!) / (1e-3 + 1e-2 * Math.abs(want[i]!)));
   return bad;
 }
 
@@ -44,7 +50,9 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor[];
-      const ce = COMPONENTS.map((c, i) => tf.losses.softmaxCrossEntropy(tf.oneHot(tfLabels[c], CLASS_COUNTS[c]), logits[i]!));
+      const ce = COMPONENTS.map((c, i) =>
+        tf.losses.softmaxCrossEntropy(tf.oneHot(tfLabels[c], CLASS_COUNTS[c]), logits[i]!),
+      );
       return tf.addN(ce) as tf.Scalar;
     }, vars);
     const wantLoss = (await value.data())[0]!;
@@ -84,7 +92,9 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
     await small.step(images, labels, LR);
     expect(ctx!.counters.submits - before.submits).toBe(1);
     expect(ctx!.counters.dispatches - before.dispatches).toBe(small.plan.dispatches.length);
-    console.log(`ResNet-18 plan: ${small.plan.dispatches.length} dispatches, 1 submit per step, ${ctx!.pipelineCount} pipelines`);
+    console.log(
+      `ResNet-18 plan: ${small.plan.dispatches.length} dispatches, 1 submit per step, ${ctx!.pipelineCount} pipelines`,
+    );
     small.dispose();
     large.dispose();
   });

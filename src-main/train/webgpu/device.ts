@@ -25,6 +25,8 @@ export interface AdapterSummary {
 export interface OpenOptions {
   /** dawn.node flags, e.g. `backend=null`, `enable-dawn-features=allow_unsafe_apis`. */
   flags?: string[];
+  /** Bake shapes into the WGSL (kernel.ts `specialize`); default: on a real GPU only. */
+  specialize?: boolean;
 }
 
 interface DawnModule {
@@ -40,6 +42,8 @@ export class GpuContext {
   /** Set when the device is lost; every later step throws it. */
   lost: string | null = null;
   private destroying = false;
+  /** Shapes as WGSL literals (one pipeline per layer shape) instead of uniforms. */
+  specialize: boolean;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(
@@ -47,7 +51,9 @@ export class GpuContext {
     readonly adapter: AdapterSummary,
     // dawn.node lives as long as the GPU object is referenced.
     private readonly gpu: GPU,
+    specialize?: boolean,
   ) {
+    this.specialize = specialize ?? !adapter.cpu;
     // A driver reset, a removed GPU, or anything else that destroys the device behind our back.
     void device.lost.then((info) => {
       if (!this.destroying)
@@ -166,5 +172,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
   const device = await adapter.requestDevice({ requiredLimits });
-  return new GpuContext(device, summarize(adapter, flags), gpu);
+  const env = process.env.GRAPHEME_WGSL_SPECIALIZE;
+  const specialize = options.specialize ?? (env === undefined || env === '' ? undefined : env === '1');
+  return new GpuContext(device, summarize(adapter, flags), gpu, specialize);
 }

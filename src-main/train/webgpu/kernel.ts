@@ -22,9 +22,10 @@ export const DIMS_WGSL = `struct Dims { n: u32, lr: f32, c1: f32, c2: f32 }
 
 /**
  * A kernel's shape (everything but the batch) as a uniform written once when the plan is built.
- * Baking shapes into the WGSL as constants would make one pipeline per layer shape, and lavapipe's
- * LLVM takes 15-30 s to compile each GEMM (measured at load 17 on 2 cores); as uniforms, every
- * layer shares one pipeline per kernel kind.
+ * Baking shapes into the WGSL as constants makes one pipeline per layer shape, and lavapipe's LLVM
+ * takes 15-30 s to compile each GEMM (measured at load 17 on 2 cores); as uniforms, every layer
+ * shares one pipeline per kernel kind. On a real GPU, where a pipeline compiles in milliseconds,
+ * the context specializes: `shape.NAME` becomes a literal, so index math divides by constants.
  */
 export interface ShapeUniform {
   /** u32 fields, in order; the WGSL reads them as `shape.NAME`. */
@@ -91,7 +92,8 @@ export function makeDispatch(ctx: GpuContext, src: KernelSource, dims: GPUBuffer
     throw new Error(`${src.label}: ${buffers.length} buffers for ${src.bindings.length} bindings`);
   if (src.shape.values.length !== src.shape.fields.length)
     throw new Error(`${src.label}: ${src.shape.values.length} shape values for ${src.shape.fields.length} fields`);
-  const code = header(src.bindings, src.shape) + src.body;
+  const body = ctx.specialize ? specialize(src.body, src.shape) : src.body;
+  const code = header(src.bindings, src.shape) + body;
   const pipeline = ctx.pipeline(
     src.label.split(' ')[0]!,
     code,
@@ -108,6 +110,16 @@ export function makeDispatch(ctx: GpuContext, src: KernelSource, dims: GPUBuffer
     entries: [dims, shape, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
   return { label: src.label, pipeline, bindGroup, groups: src.groups };
+}
+
+/** The body with every `shape.NAME` replaced by its value. */
+export function specialize(body: string, shape: ShapeUniform): string {
+  const values = new Map(shape.fields.map((f, i) => [f, shape.values[i]!]));
+  return body.replace(/\bshape\.([A-Za-z_][A-Za-z0-9_]*)\b/g, (whole, name: string) => {
+    const v = values.get(name);
+    if (v === undefined) throw new Error(`shape field ${name} is not declared`);
+    return `${v >>> 0}u`;
+  });
 }
 
 /** Records dispatches into one compute pass and counts them. */

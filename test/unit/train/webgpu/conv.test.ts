@@ -58,6 +58,25 @@ describe.skipIf(!ctx)('convolution kernels (WGSL vs tfjs cpu)', { timeout: 300_0
       ).toBeLessThan(TOL);
     });
 
+    it.runIf(c.K === 3 && c.stride === 2)(
+      `${name} with shapes baked into the WGSL (specialized, as on a GPU)`,
+      async () => {
+        ctx!.specialize = true;
+        try {
+          const want = tf.tidy(() => tf.conv2d(xT(), wT(), c.stride, 'same')).dataSync();
+          const [, , y] = await runKernel(ctx!, convForward(g, OFFSET), c.n, [x, params, want.length]);
+          expect(relError(y!, want)).toBeLessThan(TOL);
+          const wantDx = tf
+            .tidy(() => tf.conv2dTranspose(dyT(), wT(), [c.n, c.H, c.W, c.CI], c.stride, 'same'))
+            .dataSync();
+          const [, , dx] = await runKernel(ctx!, convInputGrad(g, OFFSET, false), c.n, [dy, params, x.length]);
+          expect(relError(dx!, wantDx)).toBeLessThan(TOL);
+        } finally {
+          ctx!.specialize = false;
+        }
+      },
+    );
+
     for (const split of [1, 3]) {
       it(`filter gradient ${name}, reduction split ${split} ways`, async () => {
         const want = tf

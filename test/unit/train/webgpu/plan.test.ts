@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLASS_COUNTS, COMPONENTS } from '../../../../src-main/contract/domain.js';
 import { buildModel } from '../../../../src-main/train/model.js';
 import { trainingForward, trainStep } from '../../../../src-main/train/trainer.js';
+import { openGpu } from '../../../../src-main/train/webgpu/device.js';
 import { WgslTrainer } from '../../../../src-main/train/webgpu/engine.js';
 import { randomArray, tryGpu } from './gpu.js';
 
@@ -97,6 +98,25 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
     );
     small.dispose();
     large.dispose();
+  });
+
+  it("with shapes baked in (as on a real GPU) every shader of a ResNet-34 plan validates on Dawn's null backend", async () => {
+    const nul = await openGpu({ flags: ['backend=null'], specialize: true });
+    try {
+      const shape = { ...SHAPE, arch: 'resnet34' as const };
+      const model = buildModel({ ...shape });
+      nul.device.pushErrorScope('validation');
+      const trainer = await WgslTrainer.create(nul, model, { ...shape, batch: 4 });
+      const { images, labels } = batchOf(4, 5);
+      await trainer.step(images, labels, LR);
+      const error = await nul.device.popErrorScope();
+      expect(error?.message ?? null).toBeNull();
+      // One pipeline per layer shape now, not one per kernel kind.
+      expect(nul.pipelineCount).toBeGreaterThan(40);
+      trainer.dispose();
+    } finally {
+      nul.destroy();
+    }
   });
 
   it('four steps follow the native engine (or tfjs cpu where it is absent), including a smaller last batch', async () => {

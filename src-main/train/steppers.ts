@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { COMPONENTS } from '../contract/domain.js';
 import type { TrainConfig } from './config.js';
 import type { Dataset } from './data.js';
-import { batchArrays, makeBatch, trainingForward, trainStep } from './trainer.js';
+import { batchArrays, makeBatch, trainingForward, trainStep } from './step.js';
 import { WgslTrainer, wgslContext } from './webgpu/engine.js';
 
 export interface StepResult {

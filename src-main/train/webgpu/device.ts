@@ -27,6 +27,8 @@ export interface OpenOptions {
   flags?: string[];
   /** Bake shapes into the WGSL (kernel.ts `specialize`); default: on a real GPU only. */
   specialize?: boolean;
+  /** Bind less than the device allows (tests of the batch that fits; WebGPU never lowers a limit below its default). */
+  maxBindingBytes?: number;
 }
 
 interface DawnModule {
@@ -44,6 +46,8 @@ export class GpuContext {
   private destroying = false;
   /** Shapes as WGSL literals (one pipeline per layer shape) instead of uniforms. */
   specialize: boolean;
+  /** The largest buffer a plan may bind: the device's limit unless told less. */
+  maxBinding: number;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(
@@ -52,8 +56,10 @@ export class GpuContext {
     // dawn.node lives as long as the GPU object is referenced.
     private readonly gpu: GPU,
     specialize?: boolean,
+    maxBinding?: number,
   ) {
     this.specialize = specialize ?? !adapter.cpu;
+    this.maxBinding = Math.min(maxBinding ?? Infinity, device.limits.maxStorageBufferBindingSize);
     // A driver reset, a removed GPU, or anything else that destroys the device behind our back.
     void device.lost.then((info) => {
       if (!this.destroying)
@@ -174,5 +180,5 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const device = await adapter.requestDevice({ requiredLimits });
   const env = process.env.GRAPHEME_WGSL_SPECIALIZE;
   const specialize = options.specialize ?? (env === undefined || env === '' ? undefined : env === '1');
-  return new GpuContext(device, summarize(adapter, flags), gpu, specialize);
+  return new GpuContext(device, summarize(adapter, flags), gpu, specialize, options.maxBindingBytes);
 }

@@ -54,12 +54,23 @@ async function buildPlan(ctx: GpuContext, model: tf.LayersModel, c: PlanShape, b
     plan?.destroy();
     if (thrown && !(thrown instanceof BufferLimitError)) throw thrown;
     if (invalid) throw new Error(`the wgsl plan is invalid on this GPU: ${invalid.message}`);
-    throw new OutOfMemory(thrown instanceof BufferLimitError ? thrown.message : 'out of GPU memory');
+    if (thrown instanceof BufferLimitError)
+      // Activation buffers grow with the batch: this one fits at batch * limit / bytes.
+      throw new OutOfMemory(thrown.message, Math.floor((batch * thrown.limit) / thrown.bytes));
+    throw new OutOfMemory('out of GPU memory', null);
   }
   return plan!;
 }
 
-class OutOfMemory extends Error {}
+class OutOfMemory extends Error {
+  constructor(
+    message: string,
+    /** A batch that would get past this failure, when it can be computed. */
+    readonly fit: number | null,
+  ) {
+    super(message);
+  }
+}
 
 export class WgslTrainer {
   private constructor(
@@ -69,22 +80,26 @@ export class WgslTrainer {
 
   /** A plan for `config.batch` images; when it does not fit, the error names the largest batch that does. */
   static async create(ctx: GpuContext, model: tf.LayersModel, config: PlanShape): Promise<WgslTrainer> {
-    try {
-      return new WgslTrainer(ctx, await buildPlan(ctx, model, config, config.batch));
-    } catch (err) {
-      if (!(err instanceof OutOfMemory)) throw err;
-      let fits = 0;
-      for (let b = Math.floor(config.batch / 2); b >= 1 && !fits; b = Math.floor(b / 2)) {
-        try {
-          (await buildPlan(ctx, model, config, b)).destroy();
-          fits = b;
-        } catch (again) {
-          if (!(again instanceof OutOfMemory)) throw again;
-        }
+    let batch = config.batch;
+    let why = '';
+    for (;;) {
+      let plan: TrainingPlan;
+      try {
+        plan = await buildPlan(ctx, model, config, batch);
+      } catch (err) {
+        if (!(err instanceof OutOfMemory)) throw err;
+        why ||= err.message;
+        batch = Math.min(err.fit ?? Math.floor(batch / 2), batch - 1);
+        if (batch < 1)
+          throw new Error(
+            `batch ${config.batch} does not fit on ${ctx.adapter.name} (${why}), not even batch 1 does: lower --size`,
+          );
+        continue;
       }
+      if (batch === config.batch) return new WgslTrainer(ctx, plan);
+      plan.destroy();
       throw new Error(
-        `batch ${config.batch} does not fit on ${ctx.adapter.name} (${err.message}); ` +
-          (fits ? `batch ${fits} does: train with --batch ${fits}` : 'not even batch 1 does: lower --size'),
+        `batch ${config.batch} does not fit on ${ctx.adapter.name} (${why}); batch ${batch} does: train with --batch ${batch}`,
       );
     }
   }

@@ -84,7 +84,7 @@ export class TrainingPlan {
   ) {
     const c = config;
     const P = c.params.total;
-    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    const limit = ctx.maxBinding;
     this.slots = Math.max(1, Math.min(GRAD_SLOTS, Math.floor(limit / (P * 4))));
     this.dims = this.buf('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM);
     this.params = this.buf('params', P * 4);
@@ -101,7 +101,7 @@ export class TrainingPlan {
   }
 
   private buf(label: string, bytes: number, usage?: number): GPUBuffer {
-    const limit = this.ctx.device.limits.maxStorageBufferBindingSize;
+    const limit = this.ctx.maxBinding;
     if (bytes > limit) throw new BufferLimitError(label, bytes, limit);
     this.bytes += bytes;
     const b = this.ctx.buffer(label, bytes, usage);

@@ -2,10 +2,10 @@
 # Packs what bench/gpu/run.sh needs on a GPU machine that has no internet and no Node:
 # this machine's Node binary, the built trainer (dist/main), the npm packages it loads (tfjs,
 # tfjs-backend-webgpu, webgpu with dawn.node), the Vulkan loader .deb, and the bench scripts.
-#   npm run build && bash bench/gpu/pack.sh   ->   bench/gpu/out/gpu-bench.tar.gz
+#   npm run build && bash bench/gpu/pack.sh   ->   .cache/gpu-bench/gpu-bench.tar.gz
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=bench/gpu/out
+OUT=.cache/gpu-bench
 STAGE="$OUT/gpu-bench"
 rm -rf "$STAGE" && mkdir -p "$STAGE/bench/gpu" "$STAGE/debs"
 [ -f dist/main/train/webgpu/engine.js ] || { echo "run npm run build first" >&2; exit 1; }

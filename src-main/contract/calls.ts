@@ -6,7 +6,15 @@
 import { z } from 'zod';
 import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResult } from './domain.js';
 import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
-import type { Confusion, EvalMetrics, Prediction, RunDetail, RunRecord, SplitReport } from './training.js';
+import type {
+  Confusion,
+  EngineStatus,
+  EvalMetrics,
+  Prediction,
+  RunDetail,
+  RunRecord,
+  SplitReport,
+} from './training.js';
 import { EVAL_SPLITS } from './training.js';
 import { EXPORT_FORMATS, type ModelExport, type ModelImport } from './training.js';
 import type { ScoreResult, RunConfusion, SuspectsResult } from './insights.js';
@@ -125,6 +133,8 @@ export const callSchemas = {
   'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'export.labels': z.object({ out: path }).strict(),
   'training.start': trainingConfigInput,
+  /** The engine a run would get here and, on a processor-only engine, how to get the native one. */
+  'training.engines': empty,
   'training.stop': z.object({ runId }).strict(),
   'training.resume': z.object({ runId }).strict(),
   'runs.list': empty,
@@ -212,6 +222,7 @@ export interface Outputs {
   'import.cancel': { cancelled: boolean };
   'export.labels': { rows: number; path: string };
   'training.start': { runId: number; split: SplitReport };
+  'training.engines': EngineStatus;
   'training.stop': { stopping: boolean };
   'training.resume': { runId: number; fromEpoch: number };
   'runs.list': RunRecord[];

@@ -165,6 +165,7 @@ export class Service {
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
     'training.start': (config) => this.supervisor.start(config as Parameters<Supervisor['start']>[0]),
+    'training.engines': () => this.supervisor.engineStatus(),
     'training.stop': ({ runId }) => this.supervisor.stop(runId),
     'training.resume': ({ runId }) => this.supervisor.resume(runId),
     'runs.list': () => this.supervisor.list(),

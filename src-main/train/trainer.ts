@@ -11,13 +11,13 @@ import { evaluateHeads, type Confusion, type EvalMetrics } from './metrics.js';
 import { buildModel } from './model.js';
 import type { EngineInfo, EpochResult, FromWorker } from './protocol.js';
 import { ProgressStream } from './progress.js';
-import { makeBatch } from './step.js';
+import { makeBatch, makeOptimizer } from './step.js';
 import { createStepper } from './steppers.js';
 import { rng, shuffle } from './random.js';
 import { learningRate } from './schedule.js';
 
 // The step's pieces live in step.ts (steppers.ts uses them too); tests and benchmarks import them from here.
-export { batchArrays, makeBatch, trainingForward, trainStep, type TrainingForward } from './step.js';
+export { batchArrays, makeBatch, makeOptimizer, trainingForward, trainStep, type TrainingForward } from './step.js';
 
 export interface TrainJob {
   config: TrainConfig;
@@ -81,7 +81,8 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const totalSteps = batches * config.epochs;
   const resume = job.resumeFrom;
   const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
-  const optimizer = tf.train.adam(config.lr);
+  // The wgsl engine keeps Adam's state on the GPU; a plain tfjs Adam only carries it to checkpoints.
+  const optimizer = job.engine.engine === 'wgsl' ? tf.train.adam(config.lr) : makeOptimizer(config.lr);
   if (resume)
     await loadOptimizerState(
       job.checkpointDir,

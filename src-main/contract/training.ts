@@ -58,6 +58,9 @@ const WEIGHTS = 'lossWeights must be three numbers >= 0 (root, vowel, consonant)
 const weight = z.number({ error: WEIGHTS }).min(0, { error: WEIGHTS });
 const HOLDOUT = 'holdout must be a non-empty source prefix or null';
 
+/** The one sentence for a refused config, whoever checks it (dispatcher or trainer). */
+export const trainConfigError = (messages: string[]) => `Invalid training config: ${messages.join('; ')}`;
+
 /**
  * A complete training config with its real ranges: the one check, whose
  * messages name the field (the trainer merges defaults first, then parses).
@@ -90,12 +93,12 @@ export const trainConfigSchema = z.strictObject(
 export interface HeadMetrics {
   loss: number;
   accuracy: number;
-  macro_recall: number;
+  macroRecall: number;
 }
 export interface EvalMetrics {
   samples: number;
   loss: number;
-  hierarchical_recall: number;
+  hierarchicalRecall: number;
   root: HeadMetrics;
   vowel: HeadMetrics;
   consonant: HeadMetrics;

@@ -52,6 +52,9 @@ function layoutOf(meta: FileMetaData): Layout | string {
   if (pixelColumns.length !== PARQUET_PIXELS) {
     return `has ${pixelColumns.length} pixel columns, expected ${PARQUET_PIXELS} (${PARQUET_HEIGHT}x${PARQUET_WIDTH})`;
   }
+  // Pixels must be integers: a float or text column would be truncated or parsed into pixels silently.
+  const notInteger = leaves.find((s) => s.name !== 'image_id' && s.type !== 'INT32' && s.type !== 'INT64');
+  if (notInteger) return `pixel column "${notInteger.name}" holds ${notInteger.type} values, expected integers 0..255`;
   // Pixel columns are named 0..32331 in the competition files; order by number when they are.
   if (pixelColumns.every((n) => /^\d+$/.test(n))) pixelColumns.sort((a, b) => Number(a) - Number(b));
   return { idColumn: 'image_id', pixelColumns };
@@ -123,6 +126,15 @@ async function importOneParquet(
       return 0;
     }
     const rows = Number(meta.num_rows);
+    const inGroups = meta.row_groups.reduce((n, g) => n + Number(g.num_rows), 0);
+    if (rows !== inGroups || inGroups < 0) {
+      job.reject(file, `the footer declares ${rows} rows but its row groups hold ${inGroups} (corrupt file)`);
+      return 0;
+    }
+    if (rows === 0) {
+      job.reject(file, 'the file has no rows');
+      return 0;
+    }
     job.setTotal(totalBefore + rows);
     const slabRows = Math.min(maxSlab, Math.max(1, ...meta.row_groups.map((g) => Number(g.num_rows))));
     const slab = new Uint8Array(slabRows * PARQUET_PIXELS);
@@ -133,7 +145,7 @@ async function importOneParquet(
     for (let g = 0; g < meta.row_groups.length && !job.cancelled; g++) {
       const groupRows = Number(meta.row_groups[g]!.num_rows);
       try {
-        const readers = columnReaders(meta, g, layout);
+        const readers = columnReaders(meta, g, layout, size);
         for (let s = 0; s < groupRows && !job.cancelled; s += slabRows) {
           const e = Math.min(groupRows, s + slabRows);
           const ids = await decodeSlab(handle, readers, s, e, slab, bad, job);
@@ -171,6 +183,7 @@ function columnReaders(
   meta: FileMetaData,
   group: number,
   layout: Layout,
+  fileSize: number,
 ): { id: ColumnReader; pixels: ColumnReader[] } {
   const tree = parquetSchema(meta);
   const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
@@ -182,9 +195,14 @@ function columnReaders(
     if (!leaf || m.path_in_schema.length !== 1)
       throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
     const offset = Number(m.dictionary_page_offset || m.data_page_offset);
+    const end = offset + Number(m.total_compressed_size);
+    // A footer that points outside the file would have the reader allocate what it claims (2 GB killed the process).
+    if (!(offset >= 4 && end > offset && end <= fileSize)) {
+      throw new Error(`column ${leaf.element.name} claims bytes ${offset}..${end} of a ${fileSize}-byte file`);
+    }
     byName.set(leaf.element.name, {
       startByte: offset,
-      endByte: offset + Number(m.total_compressed_size),
+      endByte: end,
       decoder: {
         pathInSchema: m.path_in_schema,
         element: leaf.element,

@@ -1,7 +1,7 @@
 """PyTorch reference for bench/train.bench.ts: the same ResNet-34 x3 heads (1-channel
 input, BasicBlock [3,4,6,3], widths 64-512, heads 168/11/7), Adam, summed
 cross-entropy, random data of the same shape. Prints one JSON line.
-usage: python3 bench/train_torch.py [--arch resnet34] [--size 64] [--batch 32] [--steps 8] [--threads 2] [--channels-last]
+usage: python3 bench/train_torch.py [--arch resnet34] [--size 64] [--batch 32] [--steps 8] [--threads 2] [--channels-last] [--device cpu|cuda]
 --channels-last: NHWC memory format for model and input (oneDNN's preferred layout on CPU).
 """
 import argparse, json, time
@@ -41,15 +41,16 @@ p = argparse.ArgumentParser()
 p.add_argument('--arch', default='resnet34'); p.add_argument('--size', type=int, default=64)
 p.add_argument('--batch', type=int, default=32); p.add_argument('--steps', type=int, default=8)
 p.add_argument('--threads', type=int, default=2); p.add_argument('--channels-last', action='store_true')
+p.add_argument('--device', default='cpu')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
-model = ResNet3([3, 4, 6, 3] if a.arch == 'resnet34' else [2, 2, 2, 2])
+model = ResNet3([3, 4, 6, 3] if a.arch == 'resnet34' else [2, 2, 2, 2]).to(a.device)
 params = sum(q.numel() for q in model.parameters() if q.requires_grad)
-x = torch.randn(a.batch, 1, a.size, a.size)
+x = torch.randn(a.batch, 1, a.size, a.size, device=a.device)
 if a.channels_last:
     model = model.to(memory_format=torch.channels_last); x = x.to(memory_format=torch.channels_last)
 opt = torch.optim.Adam(model.parameters(), 1e-3)
-ys = [torch.randint(0, k, (a.batch,)) for k in (168, 11, 7)]
+ys = [torch.randint(0, k, (a.batch,), device=a.device) for k in (168, 11, 7)]
 def step():
     opt.zero_grad()
     loss = sum(F.cross_entropy(o, y) for o, y in zip(model(x), ys))
@@ -58,8 +59,10 @@ def step():
 for _ in range(2): step()
 t0 = time.perf_counter(); c0 = time.process_time()
 for _ in range(a.steps): step()
+# loss.item() already waits for each step on CUDA; this only makes it explicit.
+if a.device.startswith('cuda'): torch.cuda.synchronize()
 s = time.perf_counter() - t0
-print(json.dumps({'engine': 'pytorch', 'device': f'CPU, {a.threads} threads, {"channels-last" if a.channels_last else "NCHW"} (torch {torch.__version__})', 'arch': a.arch, 'channelsLast': a.channels_last,
+print(json.dumps({'engine': 'pytorch', 'device': (torch.cuda.get_device_name() if a.device.startswith('cuda') else f'CPU, {a.threads} threads') + f', {"channels-last" if a.channels_last else "NCHW"} (torch {torch.__version__})', 'arch': a.arch, 'channelsLast': a.channels_last,
                   'params': params, 'size': a.size, 'batch': a.batch, 'steps': a.steps,
                   'imagesPerSec': a.steps * a.batch / s, 'secondsPerStep': s / a.steps,
                   'coresBusy': (time.process_time() - c0) / s}))

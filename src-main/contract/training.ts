@@ -4,7 +4,8 @@ import type { Component } from './domain.js';
 
 export const ARCHS = ['resnet34', 'resnet18'] as const;
 export type Arch = (typeof ARCHS)[number];
-export const ENGINES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/** `wgsl`: this app's own WebGPU kernels and fixed plan (train/webgpu/); `webgpu`: tfjs-backend-webgpu. */
+export const ENGINES = ['auto', 'wgsl', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 export const EVAL_SPLITS = ['val', 'train', 'all'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];

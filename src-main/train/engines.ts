@@ -20,8 +20,11 @@ export interface Engine {
   gpu: boolean;
 }
 
-/** Fastest first, as measured (DESIGN.md section 4). */
-export const AUTO_ORDER: readonly EngineName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/**
+ * Fastest first, as measured (DESIGN.md section 4). `wgsl` only on a real GPU adapter: on a software
+ * one (lavapipe) the CPU engines are faster, so `auto` skips it there and `--engine wgsl` forces it.
+ */
+export const AUTO_ORDER: readonly EngineName[] = ['wgsl', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 // A variable specifier keeps tsc from resolving packages that may be absent.
 const optionalImport = (name: string): Promise<unknown> => import(name);
@@ -86,7 +89,39 @@ async function loadCpu(): Promise<Omit<Engine, 'reason'>> {
   return { name: 'cpu', backend: 'cpu', device: `${cpuModel()} (pure JavaScript)`, gpu: false };
 }
 
-const LOADERS: Record<EngineName, () => Promise<Omit<Engine, 'reason'>>> = {
+/**
+ * The wgsl engine trains on its own device (webgpu/); validation, checkpoints and prediction run
+ * the LayersModel on the fastest CPU backend that loads, which the self-check then checks.
+ */
+async function loadWgsl(forced: boolean): Promise<Omit<Engine, 'reason'>> {
+  const { openGpu } = await import('./webgpu/device.js');
+  const { setWgslContext } = await import('./webgpu/engine.js');
+  const flags = (process.env.GRAPHEME_WGSL_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const ctx = await openGpu({ flags });
+  if (ctx.adapter.cpu && !forced) {
+    ctx.destroy();
+    throw new Error(`the only WebGPU adapter is a CPU one (${ctx.adapter.name})`);
+  }
+  let backend = '';
+  for (const load of [loadTensorflow, loadWasm, loadCpu]) {
+    try {
+      backend = (await load()).backend;
+      break;
+    } catch {
+      // the next one
+    }
+  }
+  setWgslContext(ctx);
+  return {
+    name: 'wgsl',
+    backend,
+    device: `${ctx.adapter.name} (own WGSL kernels via Dawn; validation on tfjs ${backend})`,
+    gpu: !ctx.adapter.cpu,
+  };
+}
+
+const LOADERS: Record<EngineName, (forced: boolean) => Promise<Omit<Engine, 'reason'>>> = {
+  wgsl: loadWgsl,
   tensorflow: loadTensorflow,
   webgpu: loadWebgpu,
   wasm: loadWasm,
@@ -153,7 +188,7 @@ export async function selectEngine(choice: EngineChoice): Promise<Engine> {
   for (const name of order) {
     try {
       if (hidden.has(name)) throw new Error('hidden by GRAPHEME_HIDE_ENGINES');
-      const engine = await LOADERS[name]();
+      const engine = await LOADERS[name](choice !== 'auto');
       await selfCheck(engine.backend);
       const why =
         choice === 'auto'

@@ -4,18 +4,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
-import { augment } from './augment.js';
 import { loadModel, loadOptimizerState, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { Dataset } from './data.js';
 import { evaluateHeads, type Confusion, type EvalMetrics } from './metrics.js';
 import { buildModel } from './model.js';
-import { NativeAdam } from './native-adam.js';
-import { nativeTrainingForward } from './native-step.js';
 import type { EngineInfo, EpochResult, FromWorker } from './protocol.js';
 import { ProgressStream } from './progress.js';
+import { makeBatch, makeOptimizer } from './step.js';
+import { createStepper } from './steppers.js';
 import { rng, shuffle } from './random.js';
 import { learningRate } from './schedule.js';
+
+// The step's pieces live in step.ts (steppers.ts uses them too); tests and benchmarks import them from here.
+export { batchArrays, makeBatch, makeOptimizer, trainingForward, trainStep, type TrainingForward } from './step.js';
 
 export interface TrainJob {
   config: TrainConfig;
@@ -28,88 +30,6 @@ export interface TrainJob {
   normalization: { mean: number; std: number };
   report: (msg: FromWorker) => void;
   shouldStop: () => boolean;
-}
-
-/** Fills an NHWC float batch from dataset rows, augmented or not, normalized. */
-export function makeBatch(
-  ds: Dataset,
-  rows: readonly number[],
-  norm: { mean: number; std: number },
-  random: (() => number) | null,
-): { x: tf.Tensor4D; labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D> } {
-  const n = ds.size * ds.size;
-  const buf = new Float32Array(rows.length * n);
-  const tmp = new Float32Array(n);
-  const scale = 1 / (255 * norm.std);
-  const shiftBy = norm.mean / norm.std;
-  rows.forEach((r, i) => {
-    const src = ds.pixels.subarray(r * n, (r + 1) * n);
-    if (random) augment(src, ds.size, tmp, random);
-    else for (let j = 0; j < n; j++) tmp[j] = src[j]!;
-    const off = i * n;
-    for (let j = 0; j < n; j++) buf[off + j] = tmp[j]! * scale - shiftBy;
-  });
-  const pick = (a: Int32Array) =>
-    tf.tensor1d(
-      Int32Array.from(rows, (r) => a[r]!),
-      'int32',
-    );
-  return {
-    x: tf.tensor4d(buf, [rows.length, ds.size, ds.size, 1]),
-    labels: { root: pick(ds.root), vowel: pick(ds.vowel), consonant: pick(ds.consonant) },
-  };
-}
-
-/** The forward pass used for training, and what must happen after each optimizer step. */
-export interface TrainingForward {
-  forward(x: tf.Tensor4D): tf.Tensor[];
-  afterStep(): void;
-  /** True when batch norm runs as single native TensorFlow ops (native-step.ts). */
-  fused: boolean;
-}
-
-/** The model's own training forward, or on the native engine the fused-batch-norm one. */
-export function trainingForward(model: tf.LayersModel, arch: TrainConfig['arch']): TrainingForward {
-  if (tf.getBackend() === 'tensorflow') {
-    const { forward, updateMovingStats } = nativeTrainingForward(model, arch);
-    return { forward, afterStep: updateMovingStats, fused: true };
-  }
-  return { forward: (x) => model.apply(x, { training: true }) as tf.Tensor[], afterStep: () => {}, fused: false };
-}
-
-/** Adam; on the native engine one TensorFlow op per variable instead of 14 (native-adam.ts). */
-export function makeOptimizer(lr: number): tf.Optimizer {
-  return tf.getBackend() === 'tensorflow' ? new NativeAdam(lr) : tf.train.adam(lr);
-}
-
-/**
- * One optimizer step on a batch: the summed, weighted cross-entropy of the
- * three heads. Returns the loss; when `heads` is given, each head's own
- * cross-entropy is pushed onto it (the caller disposes them).
- */
-export function trainStep(
-  net: TrainingForward,
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
-  x: tf.Tensor4D,
-  labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D>,
-  lossWeights: readonly [number, number, number],
-  heads?: tf.Scalar[],
-): tf.Scalar {
-  const loss = optimizer.minimize(
-    () => {
-      const logits = net.forward(x);
-      const ce = COMPONENTS.map((c, i) =>
-        tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!),
-      );
-      if (heads) for (const t of ce) heads.push(tf.keep(t.clone()) as tf.Scalar);
-      return tf.addN(ce.map((t, i) => tf.mul(t, lossWeights[i]!))) as tf.Scalar;
-    },
-    true,
-    variables,
-  )!;
-  net.afterStep();
-  return loss;
 }
 
 /** Softmax probabilities of every image of a dataset, batched. */
@@ -161,15 +81,16 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const totalSteps = batches * config.epochs;
   const resume = job.resumeFrom;
   const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
-  const optimizer = makeOptimizer(config.lr);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const net = trainingForward(model, config.arch);
+  // The wgsl engine keeps Adam's state on the GPU; a plain tfjs Adam only carries it to checkpoints.
+  const optimizer = job.engine.engine === 'wgsl' ? tf.train.adam(config.lr) : makeOptimizer(config.lr);
   if (resume)
     await loadOptimizerState(
       job.checkpointDir,
       optimizer,
       model.trainableWeights.map((w) => w.originalName),
     );
+  // After the optimizer state is restored: the wgsl engine copies it onto the GPU.
+  const stepper = await createStepper(job.engine.engine, model, optimizer, config);
   let step = resume?.step ?? 0;
   let epoch = resume?.epoch ?? 0;
   let startBatch = resume?.batchInEpoch ?? 0;
@@ -183,6 +104,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     savedAt: Date.now(),
   });
   const checkpoint = async (batchInEpoch: number) => {
+    await stepper.sync();
     await saveCheckpoint(job.checkpointDir, model, optimizer, state(batchInEpoch));
     report({ type: 'checkpoint', epoch, step, dir: job.checkpointDir });
   };
@@ -210,15 +132,9 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
           return 'stopped';
         }
         const lr = learningRate(step, totalSteps, config);
-        // Adam reads its rate on every step; the field is only marked protected.
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const rows = order.slice(b * config.batch, (b + 1) * config.batch);
-        const { x, labels } = makeBatch(train, rows, normalization, config.augment ? augRandom : null);
-        const heads: tf.Scalar[] = [];
-        const lossT = trainStep(net, optimizer, variables, x, labels, config.lossWeights, heads);
-        const loss = (await lossT.data())[0]!;
-        const [root, vowel, consonant] = await Promise.all(heads.map(async (h) => (await h.data())[0]!));
-        tf.dispose([x, lossT, ...heads, ...Object.values(labels)]);
+        const random = config.augment ? augRandom : null;
+        const { loss, root, vowel, consonant } = await stepper.step(train, rows, normalization, random, lr);
         if (!Number.isFinite(loss)) {
           throw new Error(
             `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); ` +
@@ -238,6 +154,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       }
       startBatch = 0;
       const seconds = (Date.now() - epochStart) / 1000;
+      await stepper.sync();
       const evaluated = val.ids.length ? await evaluate(model, val, normalization, config) : null;
       const result: EpochResult = {
         epoch: epoch + 1,
@@ -256,6 +173,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     report({ type: 'done', epochs: config.epochs });
     return 'done';
   } finally {
+    stepper.dispose();
     model.dispose();
     optimizer.dispose();
   }

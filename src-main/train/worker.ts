@@ -9,7 +9,7 @@ import { openDatabase, type DB } from '../store/db.js';
 import { RunStore } from '../store/runs.js';
 import { readState, usableCheckpoint } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
-import { GPU_DEFAULT_SIZE } from './config.js';
+import { GPU_DEFAULT_SIZE, type TrainConfig } from './config.js';
 import { selectEngine } from './engines.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
@@ -70,8 +70,14 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   });
 }
 
+/**
+ * Eval and predict run the LayersModel on a tfjs backend: a run trained by the wgsl engine needs no
+ * GPU for them, so its checkpoint evaluates anywhere.
+ */
+const inferenceEngine = (engine: TrainConfig['engine']) => (engine === 'wgsl' ? 'auto' : engine);
+
 async function evalJob(job: Extract<ToWorker, { type: 'eval' }>, db: DB) {
-  await selectEngine(job.engine);
+  await selectEngine(inferenceEngine(job.engine));
   const state = readState(job.checkpointDir);
   const ds = await loadDataset(db, runSplit(db, job.runId, job.split), state.config.size);
   if (ds.ids.length === 0) throw new Error(`run ${job.runId} has no labeled images in split ${job.split}`);
@@ -81,7 +87,7 @@ async function evalJob(job: Extract<ToWorker, { type: 'eval' }>, db: DB) {
 }
 
 async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
-  await selectEngine(job.engine);
+  await selectEngine(inferenceEngine(job.engine));
   const state = readState(job.checkpointDir);
   const size = state.config.size;
   const n = job.imageIds.length;

@@ -44,7 +44,7 @@ describe('grapheme-studio train / eval / predict', () => {
     };
     // Where CI provisioned @tensorflow/tfjs-node offline, auto must pick the native engine.
     if (nativeInstalled) expect(out.engine).toBe('tensorflow');
-    else expect(['webgpu', 'wasm']).toContain(out.engine); // webgpu only where Dawn finds a GPU
+    else expect(['wgsl', 'webgpu', 'wasm']).toContain(out.engine); // wgsl and webgpu only where Dawn finds a GPU
     expect(out.device.length).toBeGreaterThan(3);
     expect(out.epochs).toBe(1);
     expect(typeof out.metrics.hierarchical_recall).toBe('number');

@@ -19,8 +19,10 @@ export function engineWords(engine: string | null | undefined): string {
   switch (engine) {
     case 'tensorflow':
       return 'TensorFlow native (CPU or CUDA)';
+    case 'wgsl':
+      return 'WebGPU, own kernels (graphics card)';
     case 'webgpu':
-      return 'WebGPU (graphics card)';
+      return 'WebGPU via TensorFlow.js (graphics card)';
     case 'wasm':
       return 'WebAssembly on the processor';
     case 'cpu':

@@ -1,0 +1,104 @@
+/**
+ * The wgsl engine (own WGSL kernels, fixed plan): dispatches and submits per
+ * step and host time per step on Dawn's null backend (the JavaScript and Dawn
+ * side alone, ResNet-34 64x64 batch 32), and images/s on lavapipe (CPU
+ * Vulkan) side by side with the native engine at the same shape in the same
+ * run. On a GPU machine, bench/gpu/run.sh measures the real thing.
+ * BENCH_WGSL_LAVAPIPE="resnet18 64 16 64" sets the lavapipe shape (arch size batch width).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { record } from './report.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function run(script: string, args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', script), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+    timeout: 1_500_000,
+  });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(line.startsWith('{') ? line : '{"error":"no output"}') as Record<string, unknown>;
+}
+
+it('wgsl on the null backend: dispatches, submits and host time per step (ResNet-34 64x64 b32)', () => {
+  const out = run('wgsl-step.js', [
+    '--backend',
+    'null',
+    '--arch',
+    'resnet34',
+    '--size',
+    '64',
+    '--batch',
+    '32',
+    '--steps',
+    '10',
+  ]);
+  if (out.error) return record('wgsl null resnet34 64x64 b32', `not available: ${out.error}`);
+  record('wgsl null resnet34 64x64 b32 dispatches/step', out.dispatchesPerStep as number, 'dispatches');
+  record('wgsl null resnet34 64x64 b32 submits/step', out.submitsPerStep as number, 'submits');
+  record('wgsl null resnet34 64x64 b32 host time/step', out.hostMsPerStep as number, 'ms (start of step to submit)');
+  record(
+    'wgsl null resnet34 64x64 b32 step',
+    (out.secondsPerStep as number) * 1000,
+    'ms per step (null: nothing computed)',
+  );
+  record(
+    'wgsl null resnet34 plan build',
+    out.buildSeconds as number,
+    `s (${out.pipelines} pipelines, ${(out.planMiB as number).toFixed(0)} MiB)`,
+  );
+  expect(out.submitsPerStep).toBe(1);
+});
+
+it('wgsl on lavapipe against the native engine, same shape, one run', () => {
+  const [arch, size, batch, width] = (process.env.BENCH_WGSL_LAVAPIPE ?? 'resnet18 64 16 64').split(' ');
+  const shape = `${arch} ${size}x${size} b${batch} width ${width}`;
+  const out = run('wgsl-step.js', [
+    '--arch',
+    arch!,
+    '--size',
+    size!,
+    '--batch',
+    batch!,
+    '--width',
+    width!,
+    '--steps',
+    '3',
+    '--warmup',
+    '1',
+  ]);
+  if (out.error) return record(`wgsl lavapipe ${shape}`, `not available: ${out.error}`);
+  record(
+    `wgsl ${shape}`,
+    out.imagesPerSec as number,
+    `images/s (${out.adapter}; host ${(out.hostMsPerStep as number).toFixed(1)} ms/step)`,
+  );
+  if (width === '64') {
+    const native = run('train-step.js', [
+      'tensorflow',
+      '--arch',
+      arch!,
+      '--size',
+      size!,
+      '--batch',
+      batch!,
+      '--steps',
+      '3',
+      '--warmup',
+      '1',
+    ]);
+    if (native.error) record(`native ${shape}`, `not available: ${native.error}`);
+    else {
+      record(`native ${shape}`, native.imagesPerSec as number, `images/s (${native.device})`);
+      record(
+        `wgsl on lavapipe / native`,
+        (out.imagesPerSec as number) / (native.imagesPerSec as number),
+        'x (same cores)',
+      );
+    }
+  }
+  expect(out.imagesPerSec).toBeGreaterThan(0);
+});

@@ -1,0 +1,150 @@
+/**
+ * Training-mode batch norm backward, through the ReLU that follows it (the
+ * mask is the saved post-activation output: the BN's own ReLU, or the
+ * block's ReLU after the residual add): dy = dout * (mask > 0), and
+ *   dx = gamma * invstd / R * (R * dy - sum(dy) - xhat * sum(dy * xhat)),
+ *   dgamma = sum(dy * xhat), dbeta = sum(dy).
+ * `bnGradReduce` writes per-channel partial sums; `bnGradApply` finalizes
+ * them per workgroup, writes dx, optionally dy itself (the gradient of the
+ * identity shortcut), and from its first row of workgroups dgamma and dbeta.
+ */
+import {
+  BN_CHANNELS,
+  BN_FINALIZE,
+  BN_LANES,
+  BN_ROWS_PER_GROUP,
+  type BnParams,
+  type BnShape,
+} from './batchnorm-forward.js';
+import { f32Bits, type KernelSource } from './kernel.js';
+
+const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
+
+const DY = `fn gradOut(i: u32) -> f32 {
+  if (shape.RELU != 0u && mask[i] <= 0.0) { return 0.0; }
+  return dout[i];
+}`;
+
+function bnShapeFields(s: BnShape, relu: boolean) {
+  return {
+    fields: ['C', 'HW', 'RS', 'EPS', 'RELU', 'BWD'],
+    values: [s.C, s.HW, s.splits, f32Bits(s.epsilon), relu ? 1 : 0, 2 * s.splits * s.C],
+  };
+}
+
+/** Bindings: dout, mask, x (the BN's input), scratch (forward partials read, backward partials written). */
+export function bnGradReduce(s: BnShape, relu: boolean): KernelSource {
+  return {
+    label: `bnGradReduce C${s.C}`,
+    bindings: [
+      { name: 'dout', access: 'read' },
+      { name: 'mask', access: 'read' },
+      { name: 'x', access: 'read' },
+      { name: 'scratch', access: 'rw' },
+    ],
+    shape: bnShapeFields(s, relu),
+    groups: () => [channelGroups(s.C), s.splits, 1],
+    body: `${BN_FINALIZE}
+${DY}
+var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  let per = (R + shape.RS - 1u) / shape.RS;
+  let r0 = wid.y * per;
+  let r1 = min(R, r0 + per);
+  var s = 0.0;
+  var q = 0.0;
+  if (c < C) {
+    let mv = bnMoments(c, C, f32(R));
+    for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+      let i = r * C + c;
+      let dy = gradOut(i);
+      s += dy;
+      q += dy * (x[i] - mv.x) * mv.y;
+    }
+  }
+  let t = lid.y * ${BN_CHANNELS}u + lid.x;
+  red[t] = s;
+  red[${BN_CHANNELS * BN_LANES}u + t] = q;
+  workgroupBarrier();
+  if (lid.y == 0u && c < C) {
+    var ss = 0.0;
+    var qq = 0.0;
+    for (var j = 0u; j < ${BN_LANES}u; j++) {
+      ss += red[j * ${BN_CHANNELS}u + lid.x];
+      qq += red[${BN_CHANNELS * BN_LANES}u + j * ${BN_CHANNELS}u + lid.x];
+    }
+    scratch[shape.BWD + (wid.y * C + c) * 2u] = ss;
+    scratch[shape.BWD + (wid.y * C + c) * 2u + 1u] = qq;
+  }
+}
+`,
+  };
+}
+
+/**
+ * Bindings: dout, mask, x, scratch, params (gamma), dx, dres (dy itself; a dummy unless
+ * `writeDy`), grads (slot 0 gets dgamma and dbeta).
+ */
+export function bnGradApply(s: BnShape, p: BnParams, opts: { relu: boolean; writeDy: boolean }): KernelSource {
+  const base = bnShapeFields(s, opts.relu);
+  return {
+    label: `bnGradApply C${s.C}`,
+    bindings: [
+      { name: 'dout', access: 'read' },
+      { name: 'mask', access: 'read' },
+      { name: 'x', access: 'read' },
+      { name: 'scratch', access: 'read' },
+      { name: 'params', access: 'read' },
+      { name: 'dx', access: 'rw' },
+      { name: 'dres', access: 'rw' },
+      { name: 'grads', access: 'rw' },
+    ],
+    shape: {
+      fields: [...base.fields, 'GAMMA', 'BETA', 'WRITE_DY'],
+      values: [...base.values, p.gamma, p.beta, opts.writeDy ? 1 : 0],
+    },
+    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
+    body: `${BN_FINALIZE}
+${DY}
+struct Coef { mean: f32, invstd: f32, sdy: f32, sdyx: f32 }
+var<workgroup> coef: array<Coef, ${BN_CHANNELS}>;
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  if (lid.y == 0u && c < C) {
+    let mv = bnMoments(c, C, f32(R));
+    var sdy = 0.0;
+    var sdyx = 0.0;
+    for (var j = 0u; j < shape.RS; j++) {
+      sdy += scratch[shape.BWD + (j * C + c) * 2u];
+      sdyx += scratch[shape.BWD + (j * C + c) * 2u + 1u];
+    }
+    coef[lid.x] = Coef(mv.x, mv.y, sdy, sdyx);
+    if (wid.y == 0u) {
+      grads[shape.GAMMA + c] = sdyx;
+      grads[shape.BETA + c] = sdy;
+    }
+  }
+  workgroupBarrier();
+  if (c >= C) { return; }
+  let k = coef[lid.x];
+  let scale = params[shape.GAMMA + c] * k.invstd / f32(R);
+  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
+  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
+  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+    let i = r * C + c;
+    let dy = gradOut(i);
+    let xhat = (x[i] - k.mean) * k.invstd;
+    dx[i] = scale * (f32(R) * dy - k.sdy - xhat * k.sdyx);
+    if (shape.WRITE_DY != 0u) { dres[i] = dy; }
+  }
+}
+`,
+  };
+}

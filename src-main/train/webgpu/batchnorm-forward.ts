@@ -1,0 +1,176 @@
+/**
+ * Training-mode batch norm forward, fused with the residual add and ReLU
+ * that follow it in a BasicBlock: out = relu?(gamma * (x - mean) * invstd +
+ * beta + residual?), mean and variance over batch x height x width (biased,
+ * as tfjs-layers and PyTorch normalize). Two kernels: `bnStats` writes
+ * per-channel partial sums of x and x^2 for ROW_SPLITS row ranges;
+ * `bnApply` finalizes them once per workgroup into workgroup memory (so no
+ * separate finalize dispatch), normalizes a block of rows, and its first
+ * row of workgroups updates the moving mean and variance.
+ */
+import { f32Bits, type KernelSource } from './kernel.js';
+
+/** Channels per workgroup (x) and row lanes (y): 64 neighbouring channels are contiguous in NHWC. */
+export const BN_CHANNELS = 64;
+export const BN_LANES = 4;
+/** Rows (pixels of the batch) one bnApply workgroup normalizes. */
+export const BN_ROWS_PER_GROUP = 64;
+/** Upper bound on row splits of the statistics (and the floats of scratch they take). */
+export const BN_MAX_SPLITS = 64;
+/** Rows one bnStats workgroup should sum at least. */
+const ROWS_PER_SPLIT = 2048;
+
+export interface BnShape {
+  C: number;
+  /** Pixels per image (H * W). */
+  HW: number;
+  /** Row splits of the statistics, fixed when the plan is built (bnSplits). */
+  splits: number;
+  epsilon: number;
+  momentum: number;
+}
+
+export function bnSplits(maxRows: number): number {
+  return Math.max(1, Math.min(BN_MAX_SPLITS, Math.ceil(maxRows / ROWS_PER_SPLIT)));
+}
+
+/** Floats of scratch a BN layer needs: forward partials, then backward partials. */
+export const bnScratchFloats = (s: BnShape) => 4 * s.splits * s.C;
+
+const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
+
+/** Bindings: x (NHWC), scratch (forward partials at 0). */
+export function bnStats(s: BnShape): KernelSource {
+  return {
+    label: `bnStats C${s.C}`,
+    bindings: [
+      { name: 'x', access: 'read' },
+      { name: 'scratch', access: 'rw' },
+    ],
+    shape: { fields: ['C', 'HW', 'RS'], values: [s.C, s.HW, s.splits] },
+    groups: () => [channelGroups(s.C), s.splits, 1],
+    body: `
+var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  let per = (R + shape.RS - 1u) / shape.RS;
+  let r0 = wid.y * per;
+  let r1 = min(R, r0 + per);
+  var s = 0.0;
+  var q = 0.0;
+  if (c < C) {
+    for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+      let v = x[r * C + c];
+      s += v;
+      q += v * v;
+    }
+  }
+  let t = lid.y * ${BN_CHANNELS}u + lid.x;
+  red[t] = s;
+  red[${BN_CHANNELS * BN_LANES}u + t] = q;
+  workgroupBarrier();
+  if (lid.y == 0u && c < C) {
+    var ss = 0.0;
+    var qq = 0.0;
+    for (var j = 0u; j < ${BN_LANES}u; j++) {
+      ss += red[j * ${BN_CHANNELS}u + lid.x];
+      qq += red[${BN_CHANNELS * BN_LANES}u + j * ${BN_CHANNELS}u + lid.x];
+    }
+    scratch[(wid.y * C + c) * 2u] = ss;
+    scratch[(wid.y * C + c) * 2u + 1u] = qq;
+  }
+}
+`,
+  };
+}
+
+/** WGSL: mean and 1/sqrt(var + eps) of channel c from the forward partials in `scratch`, and the variance. */
+export const BN_FINALIZE = `fn bnMoments(c: u32, C: u32, R: f32) -> vec3f {
+  var s = 0.0;
+  var q = 0.0;
+  for (var j = 0u; j < shape.RS; j++) {
+    s += scratch[(j * C + c) * 2u];
+    q += scratch[(j * C + c) * 2u + 1u];
+  }
+  let mean = s / R;
+  let variance = max(q / R - mean * mean, 0.0);
+  return vec3f(mean, inverseSqrt(variance + bitcast<f32>(shape.EPS)), variance);
+}`;
+
+export interface BnParams {
+  gamma: number;
+  beta: number;
+  movingMean: number;
+  movingVar: number;
+}
+
+/**
+ * Bindings: x, scratch, params (gamma, beta), residual (a dummy when `residual` is false),
+ * out, bnState (moving mean and variance).
+ */
+export function bnApply(s: BnShape, p: BnParams, opts: { relu: boolean; residual: boolean }): KernelSource {
+  return {
+    label: `bnApply C${s.C}`,
+    bindings: [
+      { name: 'x', access: 'read' },
+      { name: 'scratch', access: 'read' },
+      { name: 'params', access: 'read' },
+      { name: 'residual', access: 'read' },
+      { name: 'out', access: 'rw' },
+      { name: 'bnState', access: 'rw' },
+    ],
+    shape: {
+      fields: ['C', 'HW', 'RS', 'EPS', 'MOM', 'GAMMA', 'BETA', 'MMEAN', 'MVAR', 'RELU', 'RES'],
+      values: [
+        s.C,
+        s.HW,
+        s.splits,
+        f32Bits(s.epsilon),
+        f32Bits(s.momentum),
+        p.gamma,
+        p.beta,
+        p.movingMean,
+        p.movingVar,
+        opts.relu ? 1 : 0,
+        opts.residual ? 1 : 0,
+      ],
+    },
+    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
+    body: `${BN_FINALIZE}
+var<workgroup> stat: array<vec2f, ${BN_CHANNELS}>;
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  if (lid.y == 0u && c < C) {
+    let mv = bnMoments(c, C, f32(R));
+    stat[lid.x] = mv.xy;
+    if (wid.y == 0u) {
+      // moving = moving * momentum + batch * (1 - momentum); the variance biased, as tfjs-layers keeps it.
+      let m = bitcast<f32>(shape.MOM);
+      bnState[shape.MMEAN + c] = bnState[shape.MMEAN + c] * m + mv.x * (1.0 - m);
+      bnState[shape.MVAR + c] = bnState[shape.MVAR + c] * m + mv.z * (1.0 - m);
+    }
+  }
+  workgroupBarrier();
+  if (c >= C) { return; }
+  let mv = stat[lid.x];
+  let g = params[shape.GAMMA + c] * mv.y;
+  let b = params[shape.BETA + c] - mv.x * g;
+  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
+  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
+  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+    let i = r * C + c;
+    var v = x[i] * g + b;
+    if (shape.RES != 0u) { v += residual[i]; }
+    if (shape.RELU != 0u) { v = max(v, 0.0); }
+    out[i] = v;
+  }
+}
+`,
+  };
+}

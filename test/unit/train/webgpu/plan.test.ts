@@ -1,0 +1,148 @@
+/**
+ * The whole training step of the wgsl engine on a narrow ResNet-18 (width 8,
+ * 32x32): loss and every weight's gradient against tfjs autodiff of the
+ * same LayersModel (the pure-JS cpu backend), the weights after Adam against
+ * tf.train.adam, a few steps against the native engine's losses, and the
+ * plan's dispatch count against the batch size.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLASS_COUNTS, COMPONENTS } from '../../../../src-main/contract/domain.js';
+import { buildModel } from '../../../../src-main/train/model.js';
+import { trainingForward, trainStep } from '../../../../src-main/train/trainer.js';
+import { openGpu } from '../../../../src-main/train/webgpu/device.js';
+import { WgslTrainer } from '../../../../src-main/train/webgpu/engine.js';
+import { randomArray, tryGpu } from './gpu.js';
+
+const { ctx } = await tryGpu();
+const SHAPE = { arch: 'resnet18' as const, size: 32, baseWidth: 8, lossWeights: [1, 1, 1] as [number, number, number] };
+const LR = 1e-3;
+
+function batchOf(n: number, seed: number) {
+  const images = randomArray(n * SHAPE.size * SHAPE.size, seed);
+  const labels = new Uint32Array(n * 3);
+  for (let i = 0; i < n; i++)
+    COMPONENTS.forEach((c, h) => (labels[i * 3 + h] = (i * 31 + seed * 7 + h) % CLASS_COUNTS[c]));
+  const x = tf.tensor4d(images, [n, SHAPE.size, SHAPE.size, 1]);
+  const pick = (h: number) =>
+    tf.tensor1d(
+      Int32Array.from({ length: n }, (_, i) => labels[i * 3 + h]!),
+      'int32',
+    );
+  return { images, labels, x, tfLabels: { root: pick(0), vowel: pick(1), consonant: pick(2) } };
+}
+
+/** The self-check's tolerance (engines.ts): |got - want| <= 1e-3 + 1e-2 |want|. */
+function worst(got: Float32Array, want: Float32Array | Int32Array | Uint8Array): number {
+  let bad = 0;
+  for (let i = 0; i < want.length; i++)
+    bad = Math.max(bad, Math.abs(got[i]! - want[i]!) / (1e-3 + 1e-2 * Math.abs(want[i]!)));
+  return bad;
+}
+
+describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { timeout: 600_000 }, () => {
+  afterAll(() => ctx?.destroy());
+
+  it('one step: loss and gradients match tfjs autodiff, weights after Adam match tf.train.adam', async () => {
+    await tf.setBackend('cpu');
+    const n = 4;
+    const model = buildModel({ ...SHAPE });
+    const { images, labels, x, tfLabels } = batchOf(n, 1);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor[];
+      const ce = COMPONENTS.map((c, i) =>
+        tf.losses.softmaxCrossEntropy(tf.oneHot(tfLabels[c], CLASS_COUNTS[c]), logits[i]!),
+      );
+      return tf.addN(ce) as tf.Scalar;
+    }, vars);
+    const wantLoss = (await value.data())[0]!;
+
+    const trainer = await WgslTrainer.create(ctx!, model, { ...SHAPE, batch: n });
+    const adam = tf.train.adam(LR);
+    await trainer.loadFrom(model, adam);
+    const got = await trainer.step(images, labels, LR);
+    expect(Math.abs(got.loss - wantLoss)).toBeLessThan(1e-4 * wantLoss);
+    expect(got.root + got.vowel + got.consonant).toBeCloseTo(got.loss, 4);
+
+    const flat = await trainer.plan.gradients();
+    const { params } = trainer.plan.config;
+    for (const [i, w] of vars.entries()) {
+      const e = params.entries[i]!;
+      const want = await grads[w.name]!.data();
+      expect(worst(flat.subarray(e.offset, e.offset + e.size), want as Float32Array), e.name).toBeLessThan(1);
+    }
+    // The same gradients through tfjs' Adam, then the plan's weights copied out must agree.
+    adam.applyGradients(grads as Parameters<typeof adam.applyGradients>[0]);
+    const after = await Promise.all(vars.map((v) => v.data()));
+    const check = buildModel({ ...SHAPE });
+    await trainer.saveTo(check, tf.train.adam(LR));
+    for (const [i, w] of check.trainableWeights.entries())
+      expect(worst((await w.read().data()) as Float32Array, after[i]!), w.originalName).toBeLessThan(1);
+    trainer.dispose();
+  });
+
+  it('the dispatch list does not grow with the batch; a step is one submit', async () => {
+    const model = buildModel({ ...SHAPE });
+    const small = await WgslTrainer.create(ctx!, model, { ...SHAPE, batch: 2 });
+    const large = await WgslTrainer.create(ctx!, model, { ...SHAPE, batch: 16 });
+    expect(large.plan.dispatches.length).toBe(small.plan.dispatches.length);
+    const { images, labels } = batchOf(2, 3);
+    await small.loadFrom(model, tf.train.adam(LR));
+    const before = { ...ctx!.counters };
+    await small.step(images, labels, LR);
+    expect(ctx!.counters.submits - before.submits).toBe(1);
+    expect(ctx!.counters.dispatches - before.dispatches).toBe(small.plan.dispatches.length);
+    console.log(
+      `ResNet-18 plan: ${small.plan.dispatches.length} dispatches, 1 submit per step, ${ctx!.pipelineCount} pipelines`,
+    );
+    small.dispose();
+    large.dispose();
+  });
+
+  it("with shapes baked in (as on a real GPU) every shader of a ResNet-34 plan validates on Dawn's null backend", async () => {
+    const nul = await openGpu({ flags: ['backend=null'], specialize: true });
+    try {
+      const shape = { ...SHAPE, arch: 'resnet34' as const };
+      const model = buildModel({ ...shape });
+      nul.device.pushErrorScope('validation');
+      const trainer = await WgslTrainer.create(nul, model, { ...shape, batch: 4 });
+      const { images, labels } = batchOf(4, 5);
+      await trainer.step(images, labels, LR);
+      const error = await nul.device.popErrorScope();
+      expect(error?.message ?? null).toBeNull();
+      // One pipeline per layer shape now, not one per kernel kind.
+      expect(nul.pipelineCount).toBeGreaterThan(40);
+      trainer.dispose();
+    } finally {
+      nul.destroy();
+    }
+  });
+
+  it('four steps follow the native engine (or tfjs cpu where it is absent), including a smaller last batch', async () => {
+    let backend = 'cpu';
+    try {
+      await import('@tensorflow/tfjs-node');
+      backend = 'tensorflow';
+    } catch {
+      console.log('native engine absent: the reference is the tfjs cpu backend');
+    }
+    await tf.setBackend(backend);
+    const model = buildModel({ ...SHAPE });
+    const trainer = await WgslTrainer.create(ctx!, model, { ...SHAPE, batch: 8 });
+    const optimizer = tf.train.adam(LR);
+    await trainer.loadFrom(model, optimizer);
+    const net = trainingForward(model, SHAPE.arch);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    for (const [step, n] of [8, 8, 8, 3].entries()) {
+      const b = batchOf(n, 10 + step);
+      const got = await trainer.step(b.images, b.labels, LR);
+      const lossT = trainStep(net, optimizer, vars, b.x, b.tfLabels, SHAPE.lossWeights);
+      const want = (await lossT.data())[0]!;
+      tf.dispose([lossT, b.x, ...Object.values(b.tfLabels)]);
+      expect(Math.abs(got.loss - want), `step ${step + 1}`).toBeLessThan(2e-3 * want);
+    }
+    trainer.dispose();
+    await tf.setBackend('cpu');
+  });
+});

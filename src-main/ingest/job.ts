@@ -38,6 +38,10 @@ export class ImportJob {
   private pendingSources: string[] = [];
   private done = 0;
   private lastEmit = 0;
+  /** Work in progress on items not yet done, in items (a row group half read counts for part of its rows). */
+  private partial = 0;
+  private stage: string | undefined;
+  private readonly started = Date.now();
   /** image_id -> database id for every image this import saw, new or already stored. */
   readonly seen = new Map<string, number>();
 
@@ -73,6 +77,16 @@ export class ImportJob {
     });
     this.pendingSources.push(c.source);
     if (this.pending.length >= BATCH) this.flush();
+  }
+
+  /**
+   * Reports work in progress worth `items` of the total that `done` does not
+   * count yet, so rate and ETA move while a large row group is being read.
+   */
+  progressWithin(items: number, stage?: string): void {
+    this.partial = Math.max(0, items);
+    this.stage = stage;
+    this.emit(false);
   }
 
   reject(source: string, reason: string): void {
@@ -127,7 +141,22 @@ export class ImportJob {
       duplicates: this.summary.duplicates,
       rejected: this.summary.rejected.length,
       ...(lastRejection ? { lastRejection } : {}),
+      ...this.estimate(now),
     });
+  }
+
+  /** Rate and ETA over the whole job so far, counting work in progress; null for the first half second. */
+  private estimate(now: number): Pick<ImportProgress, 'fraction' | 'rate' | 'etaSeconds' | 'stage'> {
+    const work = this.done + this.partial;
+    const elapsed = (now - this.started) / 1000;
+    const rate = elapsed >= 0.5 && work > 0 ? work / elapsed : null;
+    const total = this.total;
+    return {
+      ...(total ? { fraction: Math.min(1, work / total) } : {}),
+      rate,
+      etaSeconds: rate && total ? Math.max(0, total - work) / rate : null,
+      ...(this.stage ? { stage: this.stage } : {}),
+    };
   }
 
   finish(): ImportSummary {

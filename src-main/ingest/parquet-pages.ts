@@ -230,13 +230,7 @@ function decompress(info: ChunkInfo, input: Uint8Array, size: number): Uint8Arra
  * first page header) into target. Pages wholly outside the window are skipped
  * without being decompressed; decoding stops after the last page it needs.
  */
-export function decodePixelChunk(
-  bytes: Uint8Array,
-  info: ChunkInfo,
-  start: number,
-  end: number,
-  target: Target,
-): void {
+export function decodePixelChunk(bytes: Uint8Array, info: ChunkInfo, start: number, end: number, target: Target): void {
   if (info.type !== 'INT32') throw new Unsupported(`physical type ${info.type}`);
   let dict: Int16Array | null = null;
   let row = 0;
@@ -295,18 +289,25 @@ function pageSections(raw: Uint8Array, h: PageHeader, info: ChunkInfo): { levels
 function definitionLevels(levels: Uint8Array, rows: number): Uint8Array | null {
   let defs: Uint8Array | null = null;
   let got = 0;
-  hybridRuns(levels, 1, rows, (first, count, value) => {
-    if (value === 1 && !defs) return;
-    defs ??= new Uint8Array(rows).fill(1, 0, first);
-    defs.fill(value, first, first + count);
-  }, (first, count, data, bit) => {
-    for (let i = 0; i < count; i++, bit++) {
-      const d = (data[bit >> 3]! >> (bit & 7)) & 1;
-      if (d === 1 && !defs) continue;
-      defs ??= new Uint8Array(rows).fill(1, 0, first + i);
-      defs[first + i] = d;
-    }
-  }, (n) => (got = n));
+  hybridRuns(
+    levels,
+    1,
+    rows,
+    (first, count, value) => {
+      if (value === 1 && !defs) return;
+      defs ??= new Uint8Array(rows).fill(1, 0, first);
+      defs.fill(value, first, first + count);
+    },
+    (first, count, data, bit) => {
+      for (let i = 0; i < count; i++, bit++) {
+        const d = (data[bit >> 3]! >> (bit & 7)) & 1;
+        if (d === 1 && !defs) continue;
+        defs ??= new Uint8Array(rows).fill(1, 0, first + i);
+        defs[first + i] = d;
+      }
+    },
+    (n) => (got = n),
+  );
   if (got < rows) throw new Error(`definition levels cover ${got} of ${rows} values`);
   return defs;
 }

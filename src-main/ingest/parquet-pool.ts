@@ -11,7 +11,12 @@ interface Queued {
   reject: (err: Error) => void;
 }
 
-type Reply = { id: number; ms?: number; error?: string; result?: (Omit<Encoded, 'png'> & { png: Uint8Array })[] | null };
+type Reply = {
+  id: number;
+  ms?: number;
+  error?: string;
+  result?: (Omit<Encoded, 'png'> & { png: Uint8Array })[] | null;
+};
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 

@@ -42,7 +42,7 @@ export function decodeSlabColumns(task: SlabTask): void {
   const rows = task.rowEnd - task.rowStart;
   const block = new Uint8Array(BLOCK * rows);
   const chunks = task.chunks;
-  for (let c0 = 0; c0 < chunks.length; ) {
+  for (let c0 = 0; c0 < chunks.length;) {
     let c1 = c0 + 1;
     while (
       c1 < chunks.length &&
@@ -122,14 +122,7 @@ function decodeGeneral(
  * `column`, 4 columns to a 32-bit word, in tiles of 64 rows so the 64 slab
  * rows being written (32 KB apart) stay in cache and in the TLB.
  */
-function transpose(
-  block: Uint8Array,
-  n: number,
-  rows: number,
-  slab: Uint8Array,
-  stride: number,
-  column: number,
-): void {
+function transpose(block: Uint8Array, n: number, rows: number, slab: Uint8Array, stride: number, column: number): void {
   const aligned = slab.byteOffset % 4 === 0 && stride % 4 === 0 && column % 4 === 0;
   const words = aligned ? n - (n % 4) : 0;
   const slab32 = new Uint32Array(slab.buffer, slab.byteOffset, aligned ? slab.byteLength >> 2 : 0);

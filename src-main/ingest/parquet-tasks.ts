@@ -42,7 +42,8 @@ export function runTask(task: Task, fd: number): { result: Encoded[] | null; tra
     gray.set(new Uint8Array(task.slab, r * stride, stride));
     const e = encodeImage(gray, task.width, task.height, { png: true });
     result.push(e);
-    for (const b of [e.sha256, e.cache, e.png!]) if (b.byteLength === b.buffer.byteLength) transfer.push(b.buffer as ArrayBuffer);
+    for (const b of [e.sha256, e.cache, e.png!])
+      if (b.byteLength === b.buffer.byteLength) transfer.push(b.buffer as ArrayBuffer);
   }
   return { result, transfer };
 }

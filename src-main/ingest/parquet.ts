@@ -25,8 +25,9 @@ export const PARQUET_PIXELS = PARQUET_HEIGHT * PARQUET_WIDTH;
 export const SLAB_ROWS = 20_000;
 /** Decode tasks per window: enough to keep every worker busy and to report progress within a window. */
 const DECODE_TASKS = 16;
-/** Rows per encode task. */
+/** Rows per encode task, and encode tasks queued ahead of storing (each task's results are about 4 MB). */
 const ENCODE_ROWS = 256;
+const ENCODE_AHEAD = 8;
 /** Share of a row's work that is decoding, until measured. */
 const DEFAULT_DECODE_SHARE = 0.25;
 
@@ -140,6 +141,8 @@ async function importOneParquet(
 }
 
 interface Window {
+  /** Rows of this window decoded so far (fractions while its columns are decoded), until stored. */
+  decoded: number;
   group: number;
   groupStart: number;
   groupRows: number;
@@ -190,7 +193,9 @@ class FileImport {
         for (let s = 0; s < groups[g]! && !this.job.cancelled && !this.failed.has(g); s += windowRows) {
           if (inFlight.length >= 2) await inFlight.shift();
           const end = Math.min(groups[g]!, s + windowRows);
-          inFlight.push(this.window({ group: g, groupStart, groupRows: groups[g]!, start: s, end }, windowRows));
+          inFlight.push(
+            this.window({ decoded: 0, group: g, groupStart, groupRows: groups[g]!, start: s, end }, windowRows),
+          );
         }
         groupStart += groups[g]!;
       }
@@ -216,24 +221,20 @@ class FileImport {
     const { slab, bad } = this.slabs[slot]!;
     try {
       let ids: string[];
-      let encoded: Promise<Encoded[]>[];
       try {
         const cols = this.groupColumns(w.group);
         new Uint8Array(bad).fill(0);
         const decoding = this.decode(w, cols, slab, bad);
         ids = await this.ids(cols.id, w);
         await decoding;
-        encoded = [];
-        for (let r = 0; r < w.end - w.start; r += ENCODE_ROWS) {
-          const to = Math.min(w.end - w.start, r + ENCODE_ROWS);
-          encoded.push(this.pool.encode({ slab, from: r, to, width: PARQUET_WIDTH, height: PARQUET_HEIGHT }));
-        }
       } catch (err) {
-        this.rejectGroup(w, err as Error);
+        // Through the store chain, so rejections stay in file order.
+        this.stored = this.stored.then(() => this.rejectGroup(w, err as Error));
+        await this.stored;
         return;
       }
       const previous = this.stored;
-      this.stored = previous.then(() => this.store(w, ids, new Uint8Array(bad), encoded));
+      this.stored = previous.then(() => this.store(w, ids, new Uint8Array(bad), slab));
       await this.stored;
     } finally {
       this.busy.delete(slot);
@@ -241,7 +242,8 @@ class FileImport {
   }
 
   private rejectGroup(w: Window, err: Error): void {
-    this.decoded = Math.max(0, this.decoded - (w.end - w.start));
+    this.decoded -= w.decoded;
+    w.decoded = 0;
     if (this.failed.has(w.group)) return;
     this.failed.add(w.group);
     this.job.reject(
@@ -272,7 +274,10 @@ class FileImport {
       });
       tasks.push(
         task.then(() => {
-          this.decoded += (rows * part.length) / chunks.length;
+          if (this.failed.has(w.group)) return;
+          const share = (rows * part.length) / chunks.length;
+          w.decoded += share;
+          this.decoded += share;
           this.report(stage);
         }),
       );
@@ -280,20 +285,36 @@ class FileImport {
     await Promise.all(tasks);
   }
 
-  /** Stores a window's rows in order as their encodings arrive; bad rows are rejected here. */
-  private async store(w: Window, ids: string[], bad: Uint8Array, encoded: Promise<Encoded[]>[]) {
+  /**
+   * Encodes a window's rows on the workers and stores them in order; bad rows
+   * are rejected here. Encoding runs at most ENCODE_AHEAD tasks ahead of
+   * storing, so finished rows do not pile up in memory.
+   */
+  private async store(w: Window, ids: string[], bad: Uint8Array, slab: SharedArrayBuffer) {
     const stage = `storing ${this.name} rows ${w.groupStart + w.start}-${w.groupStart + w.end - 1}`;
+    const rows = w.end - w.start;
+    const encoded: Promise<Encoded[]>[] = [];
+    const submit = () => {
+      const from = encoded.length * ENCODE_ROWS;
+      if (from >= rows) return;
+      const to = Math.min(rows, from + ENCODE_ROWS);
+      encoded.push(this.pool.encode({ slab, from, to, width: PARQUET_WIDTH, height: PARQUET_HEIGHT }));
+    };
+    for (let k = 0; k < ENCODE_AHEAD; k++) submit();
     let row = 0;
-    for (const batch of encoded) {
+    for (let k = 0; k < encoded.length; k++) {
       let results: Encoded[];
       try {
-        results = await batch;
+        results = await encoded[k]!;
+        submit();
       } catch (err) {
         // An encoding failure is not the file's fault; fail the import as any internal error would.
         throw new Error(`encoding rows of ${this.name} failed: ${(err as Error).message}`);
       }
       for (const e of results) this.storeRow(w, row++, ids, bad, e);
-      this.decoded = Math.max(0, this.decoded - results.length);
+      const storedShare = Math.min(w.decoded, results.length);
+      w.decoded -= storedShare;
+      this.decoded -= storedShare;
       this.report(stage);
     }
   }

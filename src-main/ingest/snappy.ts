@@ -49,7 +49,9 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
       pos += 2;
     } else {
       len = (tag >>> 2) + 1;
-      offset = ((input[pos] ?? 0) | ((input[pos + 1] ?? 0) << 8) | ((input[pos + 2] ?? 0) << 16)) + (input[pos + 3] ?? 0) * 2 ** 24;
+      offset =
+        ((input[pos] ?? 0) | ((input[pos + 1] ?? 0) << 8) | ((input[pos + 2] ?? 0) << 16)) +
+        (input[pos + 3] ?? 0) * 2 ** 24;
       pos += 4;
     }
     if (pos > inLen) throw new Error('snappy: copy past the end of the input');

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { workerScript } from '../store/worker-script.js';
+import { builtScript } from '../shared/app-files.js';
 import type { Encoded } from './encode.js';
 import { runTask, type DecodeTask, type EncodeTask, type Task } from './parquet-tasks.js';
 
@@ -37,7 +37,7 @@ export class TaskPool {
   readonly cost = { decodeMs: 0, decodeRows: 0, encodeMs: 0, encodeRows: 0 };
 
   constructor(size = Math.max(1, availableParallelism())) {
-    const script = workerScript(import.meta.url, 'ingest', 'parquet-worker.js');
+    const script = builtScript('ingest/parquet-worker.js');
     if (!script) return;
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);

@@ -31,21 +31,9 @@ const ENCODE_AHEAD = 8;
 /** Share of a row's work that is decoding, until measured. */
 const DEFAULT_DECODE_SHARE = 0.25;
 
+/** The file as hyparquet reads its metadata. */
 function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
-  return {
-    byteLength: size,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const stop = Math.min(end ?? size, size);
-      const buf = Buffer.allocUnsafeSlow(Math.max(0, stop - start));
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await handle.read(buf, got, buf.length - got, start + got);
-        if (bytesRead === 0) throw new Error('unexpected end of file');
-        got += bytesRead;
-      }
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
-    },
-  };
+  return { byteLength: size, slice: (start, end) => readRange(handle, start, Math.min(end ?? size, size)) };
 }
 
 interface Layout {
@@ -431,8 +419,10 @@ function decodeColumn(
   }
 }
 
+/** Bytes [start, end) of the file; a short read is an error (the file is truncated). */
 async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
-  const buf = Buffer.allocUnsafeSlow(end - start);
+  // Unpooled: the Buffer owns its whole ArrayBuffer, which can be handed out without a copy.
+  const buf = Buffer.allocUnsafeSlow(Math.max(0, end - start));
   let got = 0;
   while (got < buf.length) {
     const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);

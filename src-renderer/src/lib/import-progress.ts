@@ -1,5 +1,5 @@
 /** The one-line account of an import in progress that the window shows (rows, rate, time left, stage). */
-import type { ImportProgress } from '../../../src-main/contract/events';
+import type { ImportProgress } from '$contract/events';
 
 const nf = new Intl.NumberFormat('en-US');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeGrapheme, displayGlyph } from '../../src-main/contract/grapheme.js';
 import { readClassMap } from '../../src-main/store/taxonomy.js';
-import { resourcesDir } from '../../src-main/store/resources.js';
+import { resourcesDir } from '../../src-main/shared/app-files.js';
 
 // The 16 graphemes of the collection forms that carry two consonant diacritics (reph or
 // ra-phala plus ya-phala or ra-phala) while their label names one: no triple composes them.

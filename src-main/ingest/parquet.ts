@@ -1,14 +1,19 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { parquetMetadataAsync, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { readColumn } from 'hyparquet/src/column.js';
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { parquetMetadataAsync, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { ImportSummary } from '../contract/domain.js';
 import type { Project } from '../store/project.js';
 import { ImportJob, type ImportOptions } from './job.js';
 import { applyLabelCsv } from './labels-csv.js';
 import { TaskPool } from './parquet-pool.js';
-import type { PixelChunk } from './parquet-slab.js';
+import {
+  columnsOf,
+  decodeColumn,
+  readRange,
+  type ColumnReader,
+  type GroupColumns,
+  type Layout,
+} from './parquet-columns.js';
 import type { Encoded } from './encode.js';
 
 /** The competition's image size: 137 rows of 236 pixels, row-major. */
@@ -35,11 +40,6 @@ const DEFAULT_DECODE_SHARE = 0.25;
 /** The file as hyparquet reads its metadata. */
 function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
   return { byteLength: size, slice: (start, end) => readRange(handle, start, Math.min(end ?? size, size)) };
-}
-
-interface Layout {
-  idColumn: string;
-  pixelColumns: string[];
 }
 
 /** Checks the competition layout: image_id plus 32,332 pixel columns. */
@@ -137,12 +137,6 @@ interface Window {
   groupRows: number;
   start: number;
   end: number;
-}
-
-/** Columns of one row group: the image ids (read here) and the pixel chunks (read by the workers). */
-interface GroupColumns {
-  id: ColumnReader;
-  pixels: PixelChunk[];
 }
 
 /**
@@ -347,88 +341,4 @@ class FileImport {
     decodeColumn(bytes, reader, w.start, w.end, (row, v) => (ids[row] = v == null ? '' : String(v)));
     return ids;
   }
-}
-
-/** The image_id column, read with hyparquet's general reader (strings, any encoding). */
-interface ColumnReader {
-  startByte: number;
-  endByte: number;
-  decoder: Record<string, unknown>;
-}
-
-/** Per-group column plans, built at once: hyparquet's own planner is quadratic in the column count. */
-function columnsOf(meta: FileMetaData, group: number, layout: Layout): GroupColumns {
-  const tree = parquetSchema(meta);
-  const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
-  const byName = new Map<string, { chunk: PixelChunk; reader: ColumnReader }>();
-  for (const chunk of meta.row_groups[group]!.columns) {
-    const m = chunk.meta_data;
-    if (!m) throw new Error('column metadata missing');
-    const leaf = leafByName.get(m.path_in_schema[0]!);
-    if (!leaf || m.path_in_schema.length !== 1)
-      throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
-    const start = Number(m.dictionary_page_offset || m.data_page_offset);
-    const end = start + Number(m.total_compressed_size);
-    byName.set(leaf.element.name, {
-      chunk: {
-        start,
-        end,
-        codec: m.codec,
-        type: m.type,
-        optional: leaf.element.repetition_type === 'OPTIONAL',
-        element: leaf.element,
-      },
-      reader: {
-        startByte: start,
-        endByte: end,
-        decoder: {
-          pathInSchema: m.path_in_schema,
-          element: leaf.element,
-          schemaPath: [tree, leaf],
-          ...m,
-          parsers: DEFAULT_PARSERS,
-        },
-      },
-    });
-  }
-  const get = (name: string) => {
-    const r = byName.get(name);
-    if (!r) throw new Error(`row group ${group} has no column ${name}`);
-    return r;
-  };
-  return { id: get(layout.idColumn).reader, pixels: layout.pixelColumns.map((n) => get(n).chunk) };
-}
-
-/** Decodes rows [selectStart, selectEnd) of one column chunk, calling put(row, value) for each. */
-function decodeColumn(
-  bytes: ArrayBuffer,
-  reader: ColumnReader,
-  selectStart: number,
-  selectEnd: number,
-  put: (row: number, value: unknown) => void,
-): void {
-  const view = new DataView(bytes, 0, reader.endByte - reader.startByte);
-  const { data, skipped } = readColumn(
-    { view, offset: 0 },
-    { groupStart: 0, selectStart, selectEnd } as never,
-    reader.decoder as never,
-  ) as { data: ArrayLike<unknown>[]; skipped: number };
-  let row = skipped;
-  for (const page of data) {
-    for (let i = 0; i < page.length; i++, row++)
-      if (row >= selectStart && row < selectEnd) put(row - selectStart, page[i]);
-  }
-}
-
-/** Bytes [start, end) of the file; a short read is an error (the file is truncated). */
-async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
-  // Unpooled: the Buffer owns its whole ArrayBuffer, which can be handed out without a copy.
-  const buf = Buffer.allocUnsafeSlow(Math.max(0, end - start));
-  let got = 0;
-  while (got < buf.length) {
-    const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);
-    if (bytesRead === 0) throw new Error('unexpected end of file');
-    got += bytesRead;
-  }
-  return buf.buffer as ArrayBuffer;
 }

@@ -45,7 +45,7 @@ describe.skipIf('error' in py)('parquet import of pyarrow-written files', () => 
       writePyarrowParquet(python, groups, { rows: ROWS, images, rowGroupSize: 1500, prefix: 'G_', nullRows: [7] });
       writeFileSync(csv, trainCsv(images, ROWS));
     });
-  }, 300_000);
+  }, 600_000);
 
   it('imports one 3,000-row group with every pixel intact, and labels it', async () => {
     const p = new Project(join(tempDir(), 'p.sqlite'));

@@ -4,7 +4,7 @@ import { AppError } from '../contract/envelope.js';
 import { CLASS_COUNTS, type ImportSummary } from '../contract/domain.js';
 import type { LabelChange } from '../store/labels.js';
 import type { Project } from '../store/project.js';
-import { parseCsv } from '../shared/csv.js';
+import { decodeText, parseCsv } from '../shared/csv.js';
 import { ImportJob, type ImportOptions } from './job.js';
 
 /** Resolves a row's key to an image id, or returns the reason it cannot. */
@@ -28,25 +28,33 @@ export async function applyLabelCsv(
   resolveName: NameResolver,
   job: ImportJob,
 ): Promise<void> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new AppError(
       'bad_input',
       `Cannot read labels CSV ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+  const text = decodeText(bytes);
+  if (text === null) {
+    throw new AppError('bad_input', `${file}: not UTF-8 or UTF-16 text (save the CSV as UTF-8 and import it again)`);
+  }
   let header: string[] | null = null;
   let col: Record<string, number> = {};
   const changes: LabelChange[] = [];
   const firstLine = new Map<number, number>();
+  let rows = 0;
   try {
     for (const { line, fields } of parseCsv(text)) {
       if (job.cancelled) return;
       const where = `${file}:${line}`;
       if (!header) {
         header = fields.map((f) => f.trim());
+        const twice = header.find((h, i) => h !== '' && header!.indexOf(h) !== i);
+        // Which of two same-named columns holds the labels is a guess; refuse rather than pick one.
+        if (twice) throw new AppError('bad_input', `${file}:${line}: column "${twice}" appears more than once`);
         col = Object.fromEntries(header.map((h, i) => [h, i]));
         const missing: string[] = COLUMNS.map(([c]) => c as string).filter((c) => !(c in col));
         if (!('image_id' in col) && !('path' in col)) missing.unshift('image_id or path');
@@ -54,6 +62,7 @@ export async function applyLabelCsv(
         job.setTotal(null);
         continue;
       }
+      rows++;
       const key = 'path' in col ? { path: fields[col.path!] ?? '' } : { imageId: fields[col.image_id!] ?? '' };
       const keyText = key.path ?? key.imageId ?? '';
       if (keyText === '') {
@@ -102,6 +111,7 @@ export async function applyLabelCsv(
     throw new AppError('bad_input', `${file}: ${(err as Error).message}`);
   }
   if (!header) throw new AppError('bad_input', `${file}: the file is empty (expected a header row)`);
+  if (rows === 0) throw new AppError('bad_input', `${file}: no rows after the header, so there is nothing to apply`);
   const changed = project.labels.apply(changes, IMPORT_ANNOTATOR_PREFIX + basename(file), 'import');
   job.summary.labeled += changed.length;
 }

@@ -28,7 +28,7 @@ export interface ColumnReader {
 }
 
 /** Per-group column plans, built at once: hyparquet's own planner is quadratic in the column count. */
-export function columnsOf(meta: FileMetaData, group: number, layout: Layout): GroupColumns {
+export function columnsOf(meta: FileMetaData, group: number, layout: Layout, fileSize: number): GroupColumns {
   const tree = parquetSchema(meta);
   const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
   const byName = new Map<string, { chunk: PixelChunk; reader: ColumnReader }>();
@@ -40,6 +40,10 @@ export function columnsOf(meta: FileMetaData, group: number, layout: Layout): Gr
       throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
     const start = Number(m.dictionary_page_offset || m.data_page_offset);
     const end = start + Number(m.total_compressed_size);
+    // A footer that points outside the file would have the reader allocate what it claims (2 GB killed the process).
+    if (!(start >= 4 && end > start && end <= fileSize)) {
+      throw new Error(`column ${leaf.element.name} claims bytes ${start}..${end} of a ${fileSize}-byte file`);
+    }
     byName.set(leaf.element.name, {
       chunk: {
         start,

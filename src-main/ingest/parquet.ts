@@ -51,6 +51,9 @@ function layoutOf(meta: FileMetaData): Layout | string {
   if (pixelColumns.length !== PARQUET_PIXELS) {
     return `has ${pixelColumns.length} pixel columns, expected ${PARQUET_PIXELS} (${PARQUET_HEIGHT}x${PARQUET_WIDTH})`;
   }
+  // Pixels must be integers: a float or text column would be truncated or parsed into pixels silently.
+  const notInteger = leaves.find((s) => s.name !== 'image_id' && s.type !== 'INT32' && s.type !== 'INT64');
+  if (notInteger) return `pixel column "${notInteger.name}" holds ${notInteger.type} values, expected integers 0..255`;
   // Pixel columns are named 0..32331 in the competition files; order by number when they are.
   if (pixelColumns.every((n) => /^\d+$/.test(n))) pixelColumns.sort((a, b) => Number(a) - Number(b));
   return { idColumn: 'image_id', pixelColumns };
@@ -121,8 +124,17 @@ async function importOneParquet(
       return 0;
     }
     const rows = Number(meta.num_rows);
+    const inGroups = meta.row_groups.reduce((n, g) => n + Number(g.num_rows), 0);
+    if (rows !== inGroups || inGroups < 0) {
+      job.reject(file, `the footer declares ${rows} rows but its row groups hold ${inGroups} (corrupt file)`);
+      return 0;
+    }
+    if (rows === 0) {
+      job.reject(file, 'the file has no rows');
+      return 0;
+    }
     job.setTotal(totalBefore + rows);
-    await new FileImport(job, pool, handle, file, meta, layout, maxSlab).run();
+    await new FileImport(job, pool, handle, file, size, meta, layout, maxSlab).run();
     return rows;
   } finally {
     await handle.close();
@@ -159,6 +171,7 @@ class FileImport {
     private readonly pool: TaskPool,
     private readonly handle: FileHandle,
     private readonly file: string,
+    private readonly size: number,
     private readonly meta: FileMetaData,
     private readonly layout: Layout,
     private readonly maxSlab: number,
@@ -330,7 +343,8 @@ class FileImport {
   }
 
   private groupColumns(group: number): GroupColumns {
-    if (this.columns?.group !== group) this.columns = { group, cols: columnsOf(this.meta, group, this.layout) };
+    if (this.columns?.group !== group)
+      this.columns = { group, cols: columnsOf(this.meta, group, this.layout, this.size) };
     return this.columns.cols;
   }
 

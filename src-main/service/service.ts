@@ -14,6 +14,7 @@ import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
 import { thumbSheet } from './thumb-sheet.js';
 import { APP_VERSION } from '../shared/app-files.js';
+import { storageError } from '../store/storage-errors.js';
 import type { Emit } from './emit.js';
 import type { TrainerLauncher } from './training/launcher.js';
 import { Supervisor } from './training/supervisor.js';
@@ -102,12 +103,13 @@ export class Service {
     return { imageIds, canUndo: labels.canUndo(annotator), canRedo: labels.canRedo(annotator) };
   }
 
-  readonly handlers: Handlers = {
+  readonly handlers: Handlers = withStorageErrors(this, {
     'project.info': () => ({
       path: this.project.path,
       name: this.project.name,
       schemaVersion: this.project.schemaVersion,
       appVersion: APP_VERSION,
+      readOnly: this.project.readOnly,
     }),
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
@@ -132,11 +134,9 @@ export class Service {
     'labels.setMany': ({ imageIds, component, value, annotator }) => {
       const { images, labels, taxonomy } = this.project;
       if (value >= taxonomy[component].length) {
-        throw new AppError(
-          'invalid_input',
-          `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`,
-          [{ path: 'value', message: 'out of range' }],
-        );
+        throw new AppError('bad_input', `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`, [
+          { path: 'value', message: 'out of range' },
+        ]);
       }
       const changes = imageIds.map((id) => {
         const cur = images.get(id);
@@ -165,6 +165,7 @@ export class Service {
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
     'training.start': (config) => this.supervisor.start(config as Parameters<Supervisor['start']>[0]),
+    'training.engines': () => this.supervisor.engineStatus(),
     'training.stop': ({ runId }) => this.supervisor.stop(runId),
     'training.resume': ({ runId }) => this.supervisor.resume(runId),
     'runs.list': () => this.supervisor.list(),
@@ -184,7 +185,7 @@ export class Service {
     }),
     'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out, appVersion: APP_VERSION }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir),
-  };
+  });
 
   /** An image by its name, else by its database id written as text. */
   private resolveImage(name: string): { id: number; name: string } {
@@ -201,9 +202,7 @@ export class Service {
   private runFilter(f: ParsedInput<'images.ids'>): boolean {
     const wants = f.pred !== undefined || (f.order !== undefined && f.order !== 'id');
     if (wants && f.run === undefined)
-      throw new AppError('invalid_input', 'pred and order=uncertainty need run', [
-        { path: 'run', message: 'required' },
-      ]);
+      throw new AppError('bad_input', 'pred and order=uncertainty need run', [{ path: 'run', message: 'required' }]);
     if (f.run !== undefined && !this.project.runs.get(f.run))
       throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;
@@ -214,4 +213,26 @@ export class Service {
     this.supervisorInstance?.close();
     this.project.close();
   }
+}
+
+/**
+ * Every handler, with a full or read-only disk reported as such rather than
+ * as an internal failure. A synchronous handler stays synchronous.
+ */
+function withStorageErrors(service: Service, handlers: Handlers): Handlers {
+  const wrapped: Record<string, (input: never) => unknown> = {};
+  for (const [method, handler] of Object.entries(handlers) as [string, (input: never) => unknown][]) {
+    const translate = (err: unknown): never => {
+      throw storageError(err, service.project.path) ?? err;
+    };
+    wrapped[method] = (input) => {
+      try {
+        const result = handler(input);
+        return result instanceof Promise ? result.catch(translate) : result;
+      } catch (err) {
+        return translate(err);
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
 }

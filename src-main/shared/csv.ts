@@ -55,3 +55,18 @@ export function csvField(value: string | number): string {
   const s = String(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/**
+ * A CSV file's text: UTF-16 when it starts with a UTF-16 byte-order mark (what
+ * spreadsheet programs write as "Unicode text"), else UTF-8; null when the
+ * bytes are neither, rather than reading replacement characters as names.
+ */
+export function decodeText(bytes: Uint8Array): string | null {
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+  try {
+    return new TextDecoder(le ? 'utf-16le' : be ? 'utf-16be' : 'utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}

@@ -26,7 +26,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): DB {
       ...(nativeBinding ? { nativeBinding } : {}),
     });
   } catch (err) {
-    throw new AppError('bad_input', `Cannot open project file ${file}: ${(err as Error).message}`);
+    // A WAL project on a read-only disk needs its -shm file, which SQLite cannot create there.
+    const hint = options.readonly ? ' (it is read-only; copy it to a writable folder to open it)' : '';
+    throw new AppError('bad_input', `Cannot open project file ${file}: ${(err as Error).message}${hint}`);
   }
   try {
     db.pragma('busy_timeout = 5000');

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { accessSync, constants, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Taxonomy } from '../contract/domain.js';
@@ -20,9 +20,13 @@ export class Project {
   readonly predictions: PredictionStore;
   readonly taxonomy: Taxonomy;
 
+  /** Why this project cannot be saved (a read-only file or disk), or null when it can. */
+  readonly readOnly: string | null;
+
   constructor(readonly path: string) {
-    this.db = openDatabase(path);
-    seedTaxonomy(this.db);
+    this.readOnly = readOnlyReason(path);
+    this.db = openDatabase(path, { readonly: this.readOnly !== null });
+    if (!this.readOnly) seedTaxonomy(this.db);
     this.images = new ImageStore(this.db);
     this.labels = new LabelStore(this.db);
     this.runs = new RunStore(this.db);
@@ -63,7 +67,7 @@ export class Project {
    * save is not the one that pays for a checkpoint.
    */
   startBackgroundCheckpoints(everyMs = 1_000): void {
-    if (this.checkpointer || this.path === ':memory:') return;
+    if (this.checkpointer || this.path === ':memory:' || this.readOnly) return;
     const script = builtScript('store/checkpoint-worker.js');
     if (!script) return;
     const nativeBinding = sqliteNativeBinding();
@@ -77,5 +81,22 @@ export class Project {
     this.checkpointer?.postMessage('stop');
     this.checkpointer = undefined;
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * An existing project file this process may not write (its permissions, or a
+ * read-only disk) opens read-only for browsing; the reason is shown to the user.
+ */
+function readOnlyReason(path: string): string | null {
+  if (path === ':memory:') return null;
+  try {
+    accessSync(path, constants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return 'the disk holding it is mounted read-only';
+    if (code === 'EACCES' || code === 'EPERM') return 'its file permissions do not allow writing';
+    return null; // missing: created on open
   }
 }

@@ -1,14 +1,32 @@
 /**
  * Checkpoints: a TF.js LayersModel (model.json + weights.bin, loadable without
  * this app), the optimizer's state, and where training stands. Written to a
- * temporary folder and renamed into place, so a crash mid-write leaves the
- * previous checkpoint intact.
+ * temporary folder, each file flushed to disk, its size and SHA-256 listed in
+ * state.json, read back and checked, and only then renamed into place; the
+ * checkpoint before it stays as `<dir>.old`. A kill mid-write, or a file cut
+ * short or corrupted later, leaves a whole checkpoint to resume from.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from './config.js';
-import { checkpointPath } from '../store/checkpoint-path.js';
+import {
+  checkpointPath,
+  checkpointProblem,
+  chooseCheckpoint,
+  sha256Of,
+  type CheckpointFile,
+} from '../store/checkpoint-path.js';
 
 export { checkpointPath };
 
@@ -22,6 +40,19 @@ export interface TrainState {
   step: number;
   normalization: { mean: number; std: number };
   savedAt: number;
+  /** In state.json only (readState leaves it out): size and SHA-256 of every other file of the checkpoint. */
+  files?: Record<string, CheckpointFile>;
+}
+
+/** Written and flushed: a checkpoint said to be saved is on the disk, not in the page cache. */
+function writeDurably(file: string, data: Uint8Array | string): void {
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const toBuffer = (data: ArrayBuffer | ArrayBuffer[]) =>
@@ -39,7 +70,7 @@ export async function saveCheckpoint(
   mkdirSync(tmp, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (art) => {
-      writeFileSync(join(tmp, 'weights.bin'), toBuffer(art.weightData!));
+      writeDurably(join(tmp, 'weights.bin'), toBuffer(art.weightData!));
       const json = {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
@@ -47,7 +78,7 @@ export async function saveCheckpoint(
         modelTopology: art.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
       };
-      writeFileSync(join(tmp, 'model.json'), JSON.stringify(json));
+      writeDurably(join(tmp, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(art) };
     }),
   );
@@ -62,25 +93,57 @@ export async function saveCheckpoint(
   const { data, specs } = await tf.io.encodeWeights(named);
   // The iteration count is a scalar made for this call; the moments are the optimizer's own.
   named.find((w) => w.name === 'iter')?.tensor.dispose();
-  writeFileSync(join(tmp, 'optimizer.bin'), Buffer.from(data));
-  writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify(specs));
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state, null, 1));
+  writeDurably(join(tmp, 'optimizer.bin'), Buffer.from(data));
+  writeDurably(join(tmp, 'optimizer.json'), JSON.stringify(specs));
+  const files: Record<string, CheckpointFile> = {};
+  for (const name of ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin']) {
+    const path = join(tmp, name);
+    files[name] = { bytes: readFileSync(path).length, sha256: sha256Of(path) };
+  }
+  writeDurably(join(tmp, 'state.json'), JSON.stringify({ ...state, files }, null, 1));
+  const problem = checkpointProblem(tmp, 'hashes');
+  if (problem) throw new Error(`the checkpoint just written does not read back whole: ${problem}`);
+  // The latest good checkpoint becomes the previous one; the one before that goes.
   const old = `${dir}.old`;
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
+  if (checkpointProblem(dir) === null) {
+    rmSync(old, { recursive: true, force: true });
+    renameSync(dir, old);
+  } else rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
 }
 
+/**
+ * The checkpoint a trainer resumes or predicts from, every byte checked;
+ * `rejected` says why the latest was passed over for the previous one.
+ */
+export function usableCheckpoint(dir: string): { path: string; rejected: string | null } {
+  // Checked once per save seen (state.json's time): a resume reads state, model and optimizer.
+  const stamp = [dir, `${dir}.old`]
+    .map((d) => statSync(join(d, 'state.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0)
+    .join();
+  const hit = verified.get(dir);
+  if (hit?.stamp === stamp) return hit;
+  const choice = chooseCheckpoint(dir, 'hashes');
+  if (!choice.path) {
+    throw new Error(
+      choice.rejected ? `${choice.rejected}, and no earlier checkpoint is whole` : `no checkpoint in ${dir}`,
+    );
+  }
+  const result = { stamp, path: choice.path, rejected: choice.rejected };
+  verified.set(dir, result);
+  return result;
+}
+const verified = new Map<string, { stamp: string; path: string; rejected: string | null }>();
+
 export function readState(dir: string): TrainState {
-  const p = checkpointPath(dir);
-  if (!p) throw new Error(`no checkpoint in ${dir}`);
-  return JSON.parse(readFileSync(join(p, 'state.json'), 'utf8')) as TrainState;
+  const p = usableCheckpoint(dir).path;
+  // The file list is the checkpoint's own bookkeeping, not where training stands.
+  const { files: _files, ...state } = JSON.parse(readFileSync(join(p, 'state.json'), 'utf8')) as TrainState;
+  return state;
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const p = checkpointPath(dir);
-  if (!p) throw new Error(`no checkpoint in ${dir}`);
+  const p = usableCheckpoint(dir).path;
   const json = JSON.parse(readFileSync(join(p, 'model.json'), 'utf8'));
   const weights = readFileSync(join(p, 'weights.bin'));
   return tf.loadLayersModel(
@@ -99,8 +162,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
  * (LayerVariable.originalName), in the order of `variableNames`.
  */
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, variableNames: string[]): Promise<void> {
-  const p = checkpointPath(dir);
-  if (!p) throw new Error(`no checkpoint in ${dir}`);
+  const p = usableCheckpoint(dir).path;
   const specs = JSON.parse(readFileSync(join(p, 'optimizer.json'), 'utf8')) as tf.io.WeightsManifestEntry[];
   const map = tf.io.decodeWeights(toArrayBuffer(readFileSync(join(p, 'optimizer.bin'))), specs);
   const pick = (name: string) => {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { RunStore } from '../store/runs.js';
-import { readState } from './checkpoint.js';
+import { readState, usableCheckpoint } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
 import { GPU_DEFAULT_SIZE } from './config.js';
 import { selectEngine } from './engines.js';
@@ -48,6 +48,9 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   const engine = await selectEngine(job.config.engine);
   const info = { engine: engine.name, device: engine.device, reason: engine.reason };
   const resumeFrom = job.resume ? readState(job.checkpointDir) : null;
+  const passedOver = job.resume ? usableCheckpoint(job.checkpointDir).rejected : null;
+  if (passedOver)
+    process.stderr.write(`${passedOver}; resuming from the previous checkpoint (epoch ${resumeFrom!.epoch})\n`);
   const config =
     resumeFrom?.config ?? (job.autoSize && engine.gpu ? { ...job.config, size: GPU_DEFAULT_SIZE } : job.config);
   await send({ type: 'engine', ...info, size: config.size });
@@ -99,9 +102,25 @@ async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
   await send({ type: 'predicted', probs: flat });
 }
 
+async function probe() {
+  try {
+    const engine = await selectEngine('auto');
+    await send({ type: 'engine', engine: engine.name, device: engine.device, reason: engine.reason, size: 0 });
+  } catch (err) {
+    await send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+  }
+  await flush();
+  process.disconnect?.();
+  process.exit(0);
+}
+
 async function handle(job: ToWorker) {
   if (job.type === 'stop') {
     stopRequested = true;
+    return;
+  }
+  if (job.type === 'probe') {
+    await probe();
     return;
   }
   const db = openDatabase(job.dbPath, { readonly: true });

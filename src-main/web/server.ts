@@ -31,12 +31,12 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 1 << 20;
+const HEADERS_TIMEOUT_MS = 20_000;
 const STATUS: Record<ErrorCode, number> = {
   unknown_call: 404,
-  invalid_input: 400,
   not_found: 404,
   conflict: 409,
-  bad_input: 422,
+  bad_input: 400,
   cancelled: 409,
   unavailable: 503,
   internal: 500,
@@ -64,22 +64,52 @@ function sendEnvelope(res: ServerResponse, envelope: Envelope<unknown>) {
   send(res, status, JSON.stringify(envelope), 'application/json; charset=utf-8');
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * An oversized body is read to its end and dropped, then refused: an answer
+ * sent mid-upload would reach a client that is still writing as a reset
+ * connection, not as the answer.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
+    let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        tooLarge = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
+}
+
+/** decodeURIComponent, or null for a malformed escape (a client's mistake, not the server's). */
+function decodePath(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses a request after reading (and dropping) whatever body it still sends, for the reason above. */
+async function refuse(req: IncomingMessage, res: ServerResponse, status: number, envelope: Envelope<unknown>) {
+  if (!req.complete) {
+    req.resume();
+    await new Promise<void>((done) => {
+      req.once('end', done);
+      req.once('close', done);
+    });
+  }
+  send(res, status, JSON.stringify(envelope), 'application/json; charset=utf-8');
 }
 
 /**
@@ -106,7 +136,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return send(
         res,
         verdict.status,
-        JSON.stringify(fail('invalid_input', verdict.message)),
+        JSON.stringify(fail('bad_input', verdict.message)),
         'application/json; charset=utf-8',
       );
     }
@@ -119,7 +149,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return send(
         res,
         401,
-        JSON.stringify(fail('invalid_input', 'Missing or wrong token. Open the URL printed at startup.')),
+        JSON.stringify(fail('bad_input', 'Missing or wrong token. Open the URL printed at startup.')),
         'application/json; charset=utf-8',
       );
     }
@@ -132,19 +162,24 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
 
   async function handleCall(req: IncomingMessage, res: ServerResponse, method: string) {
     if (req.method !== 'POST')
-      return send(res, 405, JSON.stringify(fail('invalid_input', 'Use POST.')), 'application/json');
+      return send(res, 405, JSON.stringify(fail('bad_input', 'Use POST.')), 'application/json');
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
-      return sendEnvelope(res, fail('invalid_input', 'Content-Type must be application/json.'));
+      return refuse(req, res, 415, fail('bad_input', 'Content-Type must be application/json.'));
     }
+    const name = decodePath(method);
+    if (name === null) return refuse(req, res, 400, fail('unknown_call', 'The call name is not valid URL encoding.'));
     let input: unknown;
     try {
       const body = await readBody(req);
       input = body.trim() === '' ? {} : JSON.parse(body);
     } catch (err) {
-      return sendEnvelope(res, fail('invalid_input', `Request body is not valid JSON: ${(err as Error).message}`));
+      if (err instanceof BodyTooLarge) {
+        return refuse(req, res, 413, fail('bad_input', `Request body over ${MAX_BODY} bytes.`));
+      }
+      return sendEnvelope(res, fail('bad_input', `Request body is not valid JSON: ${(err as Error).message}`));
     }
-    sendEnvelope(res, await dispatch(decodeURIComponent(method), input));
+    sendEnvelope(res, await dispatch(name, input));
   }
 
   function handleEvents(req: IncomingMessage, res: ServerResponse) {
@@ -159,8 +194,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
   }
 
   function handleImage(res: ServerResponse, idText: string) {
-    const id = Number(idText);
-    const found = Number.isInteger(id) && id > 0 ? service.project.images.bytes(id) : undefined;
+    // Decimal digits only: Number() would also read "0x1", "1e3" and " 1" as ids.
+    const id = /^[1-9]\d{0,15}$/.test(idText) ? Number(idText) : NaN;
+    const found = Number.isSafeInteger(id) ? service.project.images.bytes(id) : undefined;
     if (!found) return sendEnvelope(res, fail('not_found', `Image ${idText} does not exist.`));
     send(res, 200, found.bytes, found.format === 'png' ? 'image/png' : 'image/jpeg', {
       'cache-control': 'private, max-age=3600',
@@ -169,7 +205,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
 
   async function handleStatic(res: ServerResponse, path: string, setCookie: boolean) {
     if (!staticDir) return send(res, 404, 'The renderer is not built. Run npm run build.', 'text/plain');
-    const rel = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '');
+    const decoded = decodePath(path);
+    if (decoded === null || decoded.includes('\0')) return send(res, 400, 'Bad request', 'text/plain');
+    const rel = normalize(decoded).replace(/^([/\\])+/, '');
     let file = join(staticDir, rel);
     if (file !== staticDir && !file.startsWith(staticDir + sep)) return send(res, 403, 'Forbidden', 'text/plain');
     const info = await stat(file).catch(() => null);
@@ -181,14 +219,17 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     send(res, 200, body, contentType(file), headers);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      logInternalError(`${req.method} ${req.url}`, err);
-      if (!res.headersSent) sendEnvelope(res, fail('internal', 'The request failed unexpectedly.'));
-      else res.end();
-    });
-  });
-  server.requestTimeout = 60_000;
+  const server = createServer(
+    // A client that sends half a header and stops is dropped after HEADERS_TIMEOUT_MS, checked every second.
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        logInternalError(`${req.method} ${req.url}`, err);
+        if (!res.headersSent) sendEnvelope(res, fail('internal', 'The request failed unexpectedly.'));
+        else res.end();
+      });
+    },
+  );
   await new Promise<void>((ok, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => ok());

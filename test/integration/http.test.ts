@@ -110,12 +110,29 @@ describe('browser mode security', () => {
 });
 
 describe('browser mode API', () => {
+  // Each of these answered 500 or reset the connection before the hostile-input run (issue 14) found them.
+  it('refuses broken URL escapes, oversized bodies, other content types and non-decimal image ids with 4xx', async () => {
+    const { port, token } = await start();
+    const badEscape = await http(port, '/api/%zz', json(token, {}));
+    expect([badEscape.status, JSON.parse(badEscape.body).error.code]).toEqual([400, 'unknown_call']);
+    expect((await http(port, '/%c0%ae%c0%ae/etc/passwd')).status).toBe(400);
+    const big = await http(port, '/api/stats.get', { ...json(token, {}), body: ' '.repeat((1 << 20) + 1) });
+    expect([big.status, JSON.parse(big.body).error.message]).toEqual([413, 'Request body over 1048576 bytes.']);
+    const text = await http(port, '/api/stats.get', {
+      ...json(token, {}),
+      headers: { 'content-type': 'text/plain', 'x-grapheme-token': token },
+    });
+    expect([text.status, JSON.parse(text.body).error.code]).toEqual([415, 'bad_input']);
+    const hex = await http(port, '/image/0x1', { headers: { 'x-grapheme-token': token } });
+    expect([hex.status, JSON.parse(hex.body).error.code]).toEqual([404, 'not_found']);
+  });
+
   it('answers unknown calls, bad JSON and invalid input with typed errors', async () => {
     const { port, token } = await start();
     const unknown = await http(port, '/api/labels.nuke', json(token, {}));
     expect([unknown.status, JSON.parse(unknown.body).error.code]).toEqual([404, 'unknown_call']);
     const badJson = await http(port, '/api/stats.get', { ...json(token, {}), body: '{oops' });
-    expect([badJson.status, JSON.parse(badJson.body).error.code]).toEqual([400, 'invalid_input']);
+    expect([badJson.status, JSON.parse(badJson.body).error.code]).toEqual([400, 'bad_input']);
     const invalid = await http(port, '/api/images.get', json(token, { id: 'seven' }));
     expect(JSON.parse(invalid.body).error.message).toContain('id');
     const notFound = await http(port, '/api/images.get', json(token, { id: 7 }));

@@ -1,64 +1,128 @@
 /**
- * Parquet import throughput and peak memory on a generated 50,000-row file in
- * the competition layout (real handwriting, shifted so rows are distinct), and
- * bytes per image on disk.
+ * Parquet import throughput, peak memory and bytes per image on disk, on
+ * 50,000-row files in the competition layout made from the real crops:
+ * - written the real way, by pyarrow with its defaults (snappy, dictionary
+ *   encoding, one row group for the whole file);
+ * - the same with 5,000-row groups (memory must not follow the group size);
+ * - the hyparquet-writer file the bench used before (uncompressed, 2,000-row groups).
+ * Other work shares the machine's cores, so each case also reports CPU
+ * seconds per image and the load average around it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { competitionImages, trainCsv, writeCompetitionParquet } from '../test/fixtures/parquet.js';
+import { pyarrowPython, writePyarrowParquet } from '../test/fixtures/pyarrow.js';
 import { OUT, record } from './report.js';
 
 const ROWS = Number(process.env.BENCH_PARQUET_ROWS ?? 50_000);
 const CLI = join(import.meta.dirname, '..', 'bin', 'grapheme-studio.js');
+const TICKS = 100; // clock ticks per second in /proc/PID/stat on Linux
 
-/** Runs a command, sampling its peak resident memory from /proc. */
-function runMeasured(args: string[]): Promise<{ code: number; stdout: string; seconds: number; peakRssMb: number }> {
+interface Measured {
+  code: number;
+  stdout: string;
+  seconds: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+}
+
+/** Runs a command, sampling its peak resident memory and CPU time (all threads) from /proc. */
+function runMeasured(args: string[]): Promise<Measured> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     let peak = 0;
+    let cpu = 0;
     const timer = setInterval(() => {
       try {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
         if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
       } catch {
         // exited
       }
     }, 50);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ code: code ?? -1, stdout, seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peak });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      resolve({ code: code ?? -1, stdout, seconds, peakRssMb: peak, cpuSeconds: cpu });
     });
   });
 }
 
-it(`imports a ${ROWS}-row competition parquet`, async () => {
-  const file = join(OUT, `train_image_data_${ROWS}.parquet`);
+type Case = { name: string; file: () => Promise<string | { skip: string }> };
+
+let images: Awaited<ReturnType<typeof competitionImages>> | undefined;
+const crops = async () => (images ??= await competitionImages());
+
+function pyarrowCase(name: string, rowGroupSize?: number): Case {
+  return {
+    name,
+    file: async () => {
+      const file = join(OUT, `train_image_data_${name}_${ROWS}.parquet`);
+      if (existsSync(file)) return file;
+      const py = pyarrowPython();
+      if ('error' in py) return { skip: py.error };
+      const t0 = Date.now();
+      writePyarrowParquet(py.python, file, { rows: ROWS, images: await crops(), rowGroupSize });
+      process.stdout.write(`generated ${file} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      return file;
+    },
+  };
+}
+
+const CASES: Case[] = [
+  pyarrowCase('pyarrow'),
+  pyarrowCase('pyarrow_groups5000', 5000),
+  {
+    name: 'hyparquet_writer',
+    file: async () => {
+      const file = join(OUT, `train_image_data_${ROWS}.parquet`);
+      if (existsSync(file)) return file;
+      const t0 = Date.now();
+      writeCompetitionParquet(file, { rows: ROWS, images: await crops(), rowGroupSize: 2000 });
+      process.stdout.write(`generated ${file} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      return file;
+    },
+  },
+];
+
+for (const c of CASES) {
+  it(`imports a ${ROWS}-row competition parquet (${c.name})`, async () => {
+    const file = await c.file();
+    if (typeof file !== 'string') {
+      record(`parquet_import_${c.name}`, `not measured: ${file.skip}`);
+      return;
+    }
+    const db = join(OUT, `import-bench-${c.name}.sqlite`);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+    const loadBefore = loadavg()[0]!;
+    const run = await runMeasured([CLI, 'import', '--db', db, '--parquet', file, '--json']);
+    const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on ${availableParallelism()} cores`;
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ imported: ROWS, rejected: [] });
+    record(`parquet_import_${c.name}_images_per_s`, ROWS / run.seconds, `images/s (${load})`);
+    record(`parquet_import_${c.name}_cpu_ms_per_image`, (run.cpuSeconds * 1000) / ROWS, 'ms CPU (all threads)');
+    record(`parquet_import_${c.name}_peak_rss`, run.peakRssMb, 'MB');
+    record(`parquet_import_${c.name}_file_size`, statSync(file).size / 1e6, 'MB');
+    record(`parquet_import_${c.name}_storage_bytes_per_image`, statSync(db).size / ROWS, 'bytes');
+    if (c.name !== 'hyparquet_writer') rmSync(db, { force: true });
+  });
+}
+
+it('imports the labels of those rows', async () => {
+  const db = join(OUT, 'import-bench-hyparquet_writer.sqlite');
+  if (!existsSync(db)) return;
   const csv = join(OUT, `train_${ROWS}.csv`);
-  if (!existsSync(file) || !existsSync(csv)) {
-    const images = await competitionImages();
-    const t0 = Date.now();
-    writeCompetitionParquet(file, { rows: ROWS, images, rowGroupSize: 2000 });
-    writeFileSync(csv, trainCsv(images, ROWS));
-    process.stdout.write(`generated ${file} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-  }
-  const db = join(OUT, 'import-bench.sqlite');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
-
-  const run = await runMeasured([CLI, 'import', '--db', db, '--parquet', file, '--json']);
-  expect(run.code).toBe(0);
-  expect(JSON.parse(run.stdout)).toMatchObject({ imported: ROWS, rejected: [] });
-  record('parquet_import_images_per_s', ROWS / run.seconds, 'images/s');
-  record('parquet_import_seconds', run.seconds, 's');
-  record('parquet_import_peak_rss', run.peakRssMb, 'MB');
-  record('parquet_file_size', statSync(file).size / 1e6, 'MB');
-  record('storage_bytes_per_image', statSync(db).size / ROWS, 'bytes');
-
+  writeFileSync(csv, trainCsv(await crops(), ROWS));
   const labels = await runMeasured([CLI, 'import', '--db', db, '--labels', csv, '--json']);
   expect(JSON.parse(labels.stdout)).toMatchObject({ labeled: ROWS });
   record('labels_csv_import_rows_per_s', ROWS / labels.seconds, 'rows/s');

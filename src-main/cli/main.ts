@@ -140,7 +140,12 @@ async function importCommand(client: Client, values: Values, io: CliIO, json: bo
 
   const bar = new ProgressBar('import', io.stderr, !json && io.stderr.isTTY === true);
   const off = client.on('import.progress', (p) =>
-    bar.update(p.done, p.total, `new ${p.imported} dup ${p.duplicates} rejected ${p.rejected}`),
+    bar.update(
+      p.done,
+      p.total,
+      `new ${p.imported} dup ${p.duplicates} rejected ${p.rejected}${p.stage ? ` · ${p.stage}` : ''}`,
+      p,
+    ),
   );
   let summary: ImportSummary;
   try {

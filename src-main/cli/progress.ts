@@ -1,3 +1,11 @@
+export interface Estimate {
+  /** Share of the work done, 0..1. */
+  fraction?: number;
+  /** Items per second. */
+  rate?: number | null;
+  etaSeconds?: number | null;
+}
+
 /** A one-line progress bar on stderr, drawn only on a terminal. */
 export class ProgressBar {
   private lastDraw = 0;
@@ -10,21 +18,27 @@ export class ProgressBar {
     private readonly enabled = stream.isTTY === true,
   ) {}
 
-  update(done: number, total: number | null, detail = ''): void {
+  /**
+   * Redraws the bar. `estimate` is the sender's own account of the work (an
+   * import counts a row group being read before any of its rows is stored);
+   * without it, the bar goes by `done` alone.
+   */
+  update(done: number, total: number | null, detail = '', estimate?: Estimate): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && done !== total) return;
     this.lastDraw = now;
     const width = 28;
     const elapsed = (now - this.started) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+    const rate = estimate?.rate ?? (elapsed > 0 ? done / elapsed : 0);
     let bar: string;
     let eta = '';
     if (total && total > 0) {
-      const frac = Math.min(1, done / total);
+      const frac = Math.min(1, estimate?.fraction ?? done / total);
       const filled = Math.round(frac * width);
       bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%`;
-      if (rate > 0 && done < total) eta = ` ETA ${formatSeconds((total - done) / rate)}`;
+      const left = estimate?.etaSeconds ?? (rate > 0 ? (total - done) / rate : null);
+      if (left !== null && done < total) eta = ` ETA ${formatSeconds(left)}`;
     } else {
       bar = `[${'?'.repeat(3)}]`;
     }

@@ -14,6 +14,18 @@ export interface ImportProgress {
   rejected: number;
   /** The latest rejection, so a UI can show it as it happens. */
   lastRejection?: Rejection;
+  /**
+   * Share of the whole job's work done, 0..1, when it can be estimated: counts
+   * work in progress too (a large parquet row group being read), so it moves
+   * before `done` does.
+   */
+  fraction?: number;
+  /** Items per second over the job so far (from `fraction` when known); null until measurable. */
+  rate?: number | null;
+  /** Seconds left at that rate; null until measurable. */
+  etaSeconds?: number | null;
+  /** What is happening now, e.g. "reading row group 1 of 1 (rows 0-19999)". */
+  stage?: string;
 }
 
 export interface Events {

@@ -1,13 +1,19 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { parquetMetadataAsync, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { readColumn } from 'hyparquet/src/column.js';
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { parquetMetadataAsync, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { ImportSummary } from '../contract/domain.js';
 import type { Project } from '../store/project.js';
 import { ImportJob, type ImportOptions } from './job.js';
 import { applyLabelCsv } from './labels-csv.js';
-import { EncodePool } from './encode-pool.js';
+import { TaskPool } from './parquet-pool.js';
+import {
+  columnsOf,
+  decodeColumn,
+  readRange,
+  type ColumnReader,
+  type GroupColumns,
+  type Layout,
+} from './parquet-columns.js';
 import type { Encoded } from './encode.js';
 
 /** The competition's image size: 137 rows of 236 pixels, row-major. */
@@ -15,32 +21,25 @@ export const PARQUET_HEIGHT = 137;
 export const PARQUET_WIDTH = 236;
 export const PARQUET_PIXELS = PARQUET_HEIGHT * PARQUET_WIDTH;
 /**
- * Rows decoded at once. Memory is about SLAB_ROWS x 32,332 bytes whatever the
- * file or row-group size (a larger row group is read in several slabs).
+ * Rows decoded at once (a window). Two windows are held, one being encoded
+ * while the next is decoded: 2 x 10,000 x 32,332 bytes = 650 MB whatever the
+ * file or row-group size; a larger row group is read in several windows.
+ * pyarrow writes pages of 20,000 rows, so each page is decompressed twice
+ * (native snappy: about 0.05 ms a row), which buys 650 MB of memory (peak RSS
+ * was 2.3 GB with 20,000-row windows on the 50,000-row one-group file).
  */
-export const SLAB_ROWS = 8192;
-
-/** Bytes [start, end) of the file; a short read is an error (the file is truncated). */
-async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
-  // Unpooled: the Buffer owns its whole ArrayBuffer, which can be handed out without a copy.
-  const buf = Buffer.allocUnsafeSlow(Math.max(0, end - start));
-  let got = 0;
-  while (got < buf.length) {
-    const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);
-    if (bytesRead === 0) throw new Error('unexpected end of file');
-    got += bytesRead;
-  }
-  return buf.buffer as ArrayBuffer;
-}
+export const SLAB_ROWS = 10_000;
+/** Decode tasks per window: enough to keep every worker busy and to report progress within a window. */
+const DECODE_TASKS = 16;
+/** Rows per encode task, and encode tasks queued ahead of storing (each task's results are about 4 MB). */
+const ENCODE_ROWS = 256;
+const ENCODE_AHEAD = 8;
+/** Share of a row's work that is decoding, until measured. */
+const DEFAULT_DECODE_SHARE = 0.25;
 
 /** The file as hyparquet reads its metadata. */
 function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
   return { byteLength: size, slice: (start, end) => readRange(handle, start, Math.min(end ?? size, size)) };
-}
-
-interface Layout {
-  idColumn: string;
-  pixelColumns: string[];
 }
 
 /** Checks the competition layout: image_id plus 32,332 pixel columns. */
@@ -68,7 +67,7 @@ export async function importParquet(
   slabRows = SLAB_ROWS,
 ): Promise<ImportSummary> {
   const job = new ImportJob(project, 'parquet', opts, 0);
-  const pool = new EncodePool();
+  const pool = new TaskPool();
   let total = 0;
   try {
     for (const f of files) {
@@ -98,7 +97,7 @@ export async function importParquet(
 /** Imports one file; returns its row count. A broken file is rejected whole or from the broken row group on. */
 async function importOneParquet(
   job: ImportJob,
-  pool: EncodePool,
+  pool: TaskPool,
   file: string,
   totalBefore: number,
   maxSlab: number,
@@ -112,10 +111,9 @@ async function importOneParquet(
   }
   try {
     const { size } = await handle.stat();
-    const buffer = fileBuffer(handle, size);
     let meta: FileMetaData;
     try {
-      meta = await parquetMetadataAsync(buffer);
+      meta = await parquetMetadataAsync(fileBuffer(handle, size));
     } catch (err) {
       job.reject(file, `not a readable parquet file (truncated or corrupt): ${(err as Error).message}`);
       return 0;
@@ -136,255 +134,225 @@ async function importOneParquet(
       return 0;
     }
     job.setTotal(totalBefore + rows);
-    const slabRows = Math.min(maxSlab, Math.max(1, ...meta.row_groups.map((g) => Number(g.num_rows))));
-    const slab = new Uint8Array(slabRows * PARQUET_PIXELS);
-    const bad = new Uint8Array(slabRows);
-    let groupStart = 0;
-    // Rows of the previous slab, encoding on the workers while the next slab decodes here.
-    let queued: Queued = [];
-    for (let g = 0; g < meta.row_groups.length && !job.cancelled; g++) {
-      const groupRows = Number(meta.row_groups[g]!.num_rows);
-      try {
-        const readers = columnReaders(meta, g, layout, size);
-        for (let s = 0; s < groupRows && !job.cancelled; s += slabRows) {
-          const e = Math.min(groupRows, s + slabRows);
-          const ids = await decodeSlab(handle, readers, s, e, slab, bad, job);
-          const next = job.cancelled ? [] : enqueueRows(job, pool, file, groupStart + s, ids, slab, bad);
-          await storeRows(job, queued);
-          queued = next;
-        }
-      } catch (err) {
-        job.reject(
-          `${file}:row group ${g} (rows ${groupStart}-${groupStart + groupRows - 1})`,
-          `cannot decode (truncated or corrupt): ${(err as Error).message}`,
-        );
-      }
-      groupStart += groupRows;
-    }
-    await storeRows(job, queued);
+    await new FileImport(job, pool, handle, file, size, meta, layout, maxSlab).run();
     return rows;
   } finally {
     await handle.close();
   }
 }
 
-/**
- * Where each column chunk of a row group lies and how to decode it, worked out
- * once per row group (not per slab or page): hyparquet's own planner is
- * quadratic in the column count.
- */
-interface ColumnReader {
-  startByte: number;
-  endByte: number;
-  decoder: Record<string, unknown>;
+interface Window {
+  /** Rows of this window decoded so far (fractions while its columns are decoded), until stored. */
+  decoded: number;
+  group: number;
+  groupStart: number;
+  groupRows: number;
+  start: number;
+  end: number;
 }
 
-function columnReaders(
-  meta: FileMetaData,
-  group: number,
-  layout: Layout,
-  fileSize: number,
-): { id: ColumnReader; pixels: ColumnReader[] } {
-  const tree = parquetSchema(meta);
-  const leafByName = new Map(tree.children.map((c) => [c.element.name, c]));
-  const byName = new Map<string, ColumnReader>();
-  for (const chunk of meta.row_groups[group]!.columns) {
-    const m = chunk.meta_data;
-    if (!m) throw new Error('column metadata missing');
-    const leaf = leafByName.get(m.path_in_schema[0]!);
-    if (!leaf || m.path_in_schema.length !== 1)
-      throw new Error(`unexpected nested column ${m.path_in_schema.join('.')}`);
-    const offset = Number(m.dictionary_page_offset || m.data_page_offset);
-    const end = offset + Number(m.total_compressed_size);
-    // A footer that points outside the file would have the reader allocate what it claims (2 GB killed the process).
-    if (!(offset >= 4 && end > offset && end <= fileSize)) {
-      throw new Error(`column ${leaf.element.name} claims bytes ${offset}..${end} of a ${fileSize}-byte file`);
-    }
-    byName.set(leaf.element.name, {
-      startByte: offset,
-      endByte: end,
-      decoder: {
-        pathInSchema: m.path_in_schema,
-        element: leaf.element,
-        schemaPath: [tree, leaf],
-        ...m,
-        parsers: DEFAULT_PARSERS,
-      },
-    });
+/**
+ * One file's import: windows of rows decoded into shared slabs by the
+ * workers, then encoded by them, then stored here in file order. Two windows
+ * are in flight, so the workers decode one while they encode the other.
+ */
+class FileImport {
+  private readonly slabs: { slab: SharedArrayBuffer; bad: SharedArrayBuffer }[] = [];
+  private readonly busy = new Set<number>();
+  private readonly failed = new Set<number>();
+  private readonly name: string;
+  /** Rows decoded but not yet stored, in rows (fractions while a window is being decoded). */
+  private decoded = 0;
+  private stored: Promise<void> = Promise.resolve();
+  private columns: { group: number; cols: GroupColumns } | null = null;
+
+  constructor(
+    private readonly job: ImportJob,
+    private readonly pool: TaskPool,
+    private readonly handle: FileHandle,
+    private readonly file: string,
+    private readonly size: number,
+    private readonly meta: FileMetaData,
+    private readonly layout: Layout,
+    private readonly maxSlab: number,
+  ) {
+    this.name = basename(file);
   }
-  const get = (name: string) => {
-    const r = byName.get(name);
-    if (!r) throw new Error(`row group ${group} has no column ${name}`);
-    return r;
-  };
-  return { id: get(layout.idColumn), pixels: layout.pixelColumns.map(get) };
-}
 
-/**
- * The pages of one column chunk (found at `byteOffset` in `bytes`) that cover
- * rows [selectStart, selectEnd), as hyparquet decodes them; `skipped` is the
- * row the first returned page starts at.
- */
-function readPages(
-  bytes: ArrayBuffer,
-  byteOffset: number,
-  reader: ColumnReader,
-  selectStart: number,
-  selectEnd: number,
-) {
-  const view = new DataView(bytes, byteOffset, reader.endByte - reader.startByte);
-  return readColumn(
-    { view, offset: 0 },
-    { groupStart: 0, selectStart, selectEnd } as never,
-    reader.decoder as never,
-  ) as {
-    data: ArrayLike<unknown>[];
-    skipped: number;
-  };
-}
-
-/** Decodes rows [selectStart, selectEnd) of one column chunk, calling put(row, value) for each. */
-function decodeColumn(
-  bytes: ArrayBuffer,
-  byteOffset: number,
-  reader: ColumnReader,
-  selectStart: number,
-  selectEnd: number,
-  put: (row: number, value: unknown) => void,
-): void {
-  const { data, skipped } = readPages(bytes, byteOffset, reader, selectStart, selectEnd);
-  let row = skipped;
-  for (const page of data) {
-    for (let i = 0; i < page.length; i++, row++)
-      if (row >= selectStart && row < selectEnd) put(row - selectStart, page[i]);
-  }
-}
-
-/**
- * Decodes one pixel column into its place in the row-major slab, flagging rows
- * with values outside 0..255. The hot loop of an import (32,332 columns x
- * rows), so it is written without a callback per value.
- */
-function decodePixelColumn(
-  bytes: ArrayBuffer,
-  byteOffset: number,
-  reader: ColumnReader,
-  selectStart: number,
-  selectEnd: number,
-  column: number,
-  slab: Uint8Array,
-  bad: Uint8Array,
-): void {
-  const { data, skipped } = readPages(bytes, byteOffset, reader, selectStart, selectEnd);
-  let row = skipped;
-  for (const page of data) {
-    const from = Math.max(0, selectStart - row);
-    const to = Math.min(page.length, selectEnd - row);
-    if (page instanceof Int32Array || page instanceof Uint8Array) {
-      for (let i = from; i < to; i++) {
-        const v = page[i]!;
-        const r = row + i - selectStart;
-        if (v < 0 || v > 255) bad[r] = 1;
-        slab[r * PARQUET_PIXELS + column] = v;
+  async run(): Promise<void> {
+    const groups = this.meta.row_groups.map((g) => Number(g.num_rows));
+    const windowRows = Math.min(this.maxSlab, Math.max(1, ...groups));
+    const inFlight: Promise<void>[] = [];
+    try {
+      let groupStart = 0;
+      for (let g = 0; g < groups.length; g++) {
+        for (let s = 0; s < groups[g]! && !this.job.cancelled && !this.failed.has(g); s += windowRows) {
+          if (inFlight.length >= 2) await inFlight.shift();
+          const end = Math.min(groups[g]!, s + windowRows);
+          inFlight.push(
+            this.window({ decoded: 0, group: g, groupStart, groupRows: groups[g]!, start: s, end }, windowRows),
+          );
+        }
+        groupStart += groups[g]!;
       }
-    } else {
-      for (let i = from; i < to; i++) {
-        const raw = page[i];
-        const v = typeof raw === 'number' ? raw : raw === null || raw === undefined ? NaN : Number(raw);
-        const r = row + i - selectStart;
-        if (!(v >= 0 && v <= 255)) bad[r] = 1;
-        slab[r * PARQUET_PIXELS + column] = v;
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** A slab no window in flight uses, allocated on first use (at most two exist). */
+  private acquire(rows: number): number {
+    let i = this.slabs.findIndex((_, k) => !this.busy.has(k));
+    if (i < 0) {
+      i = this.slabs.length;
+      this.slabs.push({ slab: new SharedArrayBuffer(rows * PARQUET_PIXELS), bad: new SharedArrayBuffer(rows) });
+    }
+    this.busy.add(i);
+    return i;
+  }
+
+  private async window(w: Window, windowRows: number): Promise<void> {
+    const slot = this.acquire(windowRows);
+    const { slab, bad } = this.slabs[slot]!;
+    try {
+      let ids: string[];
+      try {
+        const cols = this.groupColumns(w.group);
+        new Uint8Array(bad).fill(0);
+        const decoding = this.decode(w, cols, slab, bad);
+        ids = await this.ids(cols.id, w);
+        await decoding;
+      } catch (err) {
+        // Through the store chain, so rejections stay in file order.
+        this.stored = this.stored.then(() => this.rejectGroup(w, err as Error));
+        await this.stored;
+        return;
       }
+      const previous = this.stored;
+      this.stored = previous.then(() => this.store(w, ids, new Uint8Array(bad), slab));
+      await this.stored;
+    } finally {
+      this.busy.delete(slot);
     }
-    row += page.length;
   }
-}
 
-/** Reads consecutive column chunks with one read each up to this many bytes. */
-const READ_RUN = 8 << 20;
+  private rejectGroup(w: Window, err: Error): void {
+    this.decoded -= w.decoded;
+    w.decoded = 0;
+    if (this.failed.has(w.group)) return;
+    this.failed.add(w.group);
+    this.job.reject(
+      `${this.file}:row group ${w.group} (rows ${w.groupStart}-${w.groupStart + w.groupRows - 1})`,
+      `cannot decode (truncated or corrupt): ${err.message}`,
+    );
+  }
 
-async function decodeSlab(
-  file: FileHandle,
-  readers: { id: ColumnReader; pixels: ColumnReader[] },
-  start: number,
-  end: number,
-  slab: Uint8Array,
-  bad: Uint8Array,
-  job: ImportJob,
-): Promise<string[]> {
-  const n = end - start;
-  const ids: string[] = new Array(n);
-  const idBytes = await readRange(file, readers.id.startByte, readers.id.endByte);
-  decodeColumn(idBytes, 0, readers.id, start, end, (row, v) => (ids[row] = v == null ? '' : String(v)));
-  bad.fill(0, 0, n);
-  const cols = readers.pixels;
-  for (let c0 = 0; c0 < cols.length && !job.cancelled;) {
-    // A run of consecutive chunks on disk, read at once.
-    let c1 = c0 + 1;
-    while (
-      c1 < cols.length &&
-      cols[c1]!.startByte === cols[c1 - 1]!.endByte &&
-      cols[c1]!.endByte - cols[c0]!.startByte <= READ_RUN
-    )
-      c1++;
-    const base = cols[c0]!.startByte;
-    const bytes = await readRange(file, base, cols[c1 - 1]!.endByte);
-    for (let c = c0; c < c1; c++) {
-      const reader = cols[c]!;
-      decodePixelColumn(bytes, reader.startByte - base, reader, start, end, c, slab, bad);
+  /** Decodes a window on the workers, reporting progress as each share of its columns lands. */
+  private async decode(w: Window, cols: GroupColumns, slab: SharedArrayBuffer, bad: SharedArrayBuffer) {
+    const chunks = cols.pixels;
+    const per = Math.ceil(chunks.length / DECODE_TASKS / 4) * 4;
+    const rows = w.end - w.start;
+    const stage = `reading ${this.name} rows ${w.groupStart + w.start}-${w.groupStart + w.end - 1}`;
+    this.report(stage);
+    const tasks: Promise<void>[] = [];
+    for (let c = 0; c < chunks.length; c += per) {
+      const part = chunks.slice(c, c + per);
+      const task = this.pool.decode({
+        file: this.file,
+        chunks: part,
+        column: c,
+        rowStart: w.start,
+        rowEnd: w.end,
+        stride: PARQUET_PIXELS,
+        slab,
+        bad,
+      });
+      tasks.push(
+        task.then(() => {
+          if (this.failed.has(w.group)) return;
+          const share = (rows * part.length) / chunks.length;
+          w.decoded += share;
+          this.decoded += share;
+          this.report(stage);
+        }),
+      );
     }
-    c0 = c1;
+    await Promise.all(tasks);
   }
-  return ids;
-}
 
-type Queued = { imageId: string; source: string; encoded: Promise<Encoded> }[];
+  /**
+   * Encodes a window's rows on the workers and stores them in order; bad rows
+   * are rejected here. Encoding runs at most ENCODE_AHEAD tasks ahead of
+   * storing, so finished rows do not pile up in memory.
+   */
+  private async store(w: Window, ids: string[], bad: Uint8Array, slab: SharedArrayBuffer) {
+    const stage = `storing ${this.name} rows ${w.groupStart + w.start}-${w.groupStart + w.end - 1}`;
+    const rows = w.end - w.start;
+    const encoded: Promise<Encoded[]>[] = [];
+    const submit = () => {
+      const from = encoded.length * ENCODE_ROWS;
+      if (from >= rows) return;
+      const to = Math.min(rows, from + ENCODE_ROWS);
+      encoded.push(this.pool.encode({ slab, from, to, width: PARQUET_WIDTH, height: PARQUET_HEIGHT }));
+    };
+    for (let k = 0; k < ENCODE_AHEAD; k++) submit();
+    let row = 0;
+    for (let k = 0; k < encoded.length; k++) {
+      let results: Encoded[];
+      try {
+        results = await encoded[k]!;
+        submit();
+      } catch (err) {
+        // An encoding failure is not the file's fault; fail the import as any internal error would.
+        throw new Error(`encoding rows of ${this.name} failed: ${(err as Error).message}`);
+      }
+      for (const e of results) this.storeRow(w, row++, ids, bad, e);
+      const storedShare = Math.min(w.decoded, results.length);
+      w.decoded -= storedShare;
+      this.decoded -= storedShare;
+      this.report(stage);
+    }
+  }
 
-/**
- * Hands every good row of a decoded slab to the encoding workers at once (each
- * row copied out of the slab), so they encode while this thread decodes the
- * next slab. Bad rows are rejected here.
- */
-function enqueueRows(
-  job: ImportJob,
-  pool: EncodePool,
-  file: string,
-  start: number,
-  ids: string[],
-  slab: Uint8Array,
-  bad: Uint8Array,
-): Queued {
-  const name = basename(file);
-  const queued: Queued = [];
-  for (let row = 0; row < ids.length; row++) {
-    const where = `${file}:row ${start + row}`;
+  private storeRow(w: Window, row: number, ids: string[], bad: Uint8Array, e: Encoded): void {
+    const where = `${this.file}:row ${w.groupStart + w.start + row}`;
     const imageId = ids[row];
-    if (!imageId) {
-      job.reject(where, 'missing image_id');
-      continue;
-    }
-    if (bad[row]) {
-      job.reject(where, `pixel values outside 0..255 in ${name}`);
-      continue;
-    }
-    const gray = slab.slice(row * PARQUET_PIXELS, (row + 1) * PARQUET_PIXELS);
-    queued.push({ imageId, source: `${name}:${imageId}`, encoded: pool.encode(gray, PARQUET_WIDTH, PARQUET_HEIGHT) });
-  }
-  return queued;
-}
-
-/** Stores encoded rows in order (the job writes them in batched transactions). */
-async function storeRows(job: ImportJob, queued: Queued): Promise<void> {
-  for (const q of queued) {
-    const encoded = await q.encoded;
-    job.add({
-      imageId: q.imageId,
-      source: q.source,
+    if (!imageId) return this.job.reject(where, 'missing image_id');
+    if (bad[row]) return this.job.reject(where, `pixel values outside 0..255 in ${this.name}`);
+    this.job.add({
+      imageId,
+      source: `${this.name}:${imageId}`,
       format: 'png',
-      bytes: encoded.png!,
+      bytes: e.png!,
       width: PARQUET_WIDTH,
       height: PARQUET_HEIGHT,
-      encoded,
+      encoded: e,
     });
+  }
+
+  /** Tells the job how much work is done on rows not yet stored, weighted by what decoding costs. */
+  private report(stage: string): void {
+    const c = this.pool.cost;
+    let share = DEFAULT_DECODE_SHARE;
+    if (c.decodeRows > 0 && c.encodeRows > 0) {
+      const d = c.decodeMs / c.decodeRows;
+      share = d / (d + c.encodeMs / c.encodeRows);
+    }
+    this.job.progressWithin(this.decoded * share, stage);
+  }
+
+  private groupColumns(group: number): GroupColumns {
+    if (this.columns?.group !== group)
+      this.columns = { group, cols: columnsOf(this.meta, group, this.layout, this.size) };
+    return this.columns.cols;
+  }
+
+  private async ids(reader: ColumnReader, w: Window): Promise<string[]> {
+    const n = w.end - w.start;
+    const ids: string[] = new Array(n);
+    const bytes = await readRange(this.handle, reader.startByte, reader.endByte);
+    decodeColumn(bytes, reader, w.start, w.end, (row, v) => (ids[row] = v == null ? '' : String(v)));
+    return ids;
   }
 }

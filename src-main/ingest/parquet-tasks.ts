@@ -1,0 +1,49 @@
+/** The two kinds of work of a parquet import, run on a worker thread or, without one, in-process. */
+import { encodeImage, type Encoded } from './encode.js';
+import { decodeSlabColumns, type PixelChunk } from './parquet-slab.js';
+
+export interface DecodeTask {
+  kind: 'decode';
+  file: string;
+  chunks: PixelChunk[];
+  /** Index of chunks[0] among the pixel columns. */
+  column: number;
+  rowStart: number;
+  rowEnd: number;
+  /** Bytes per slab row. */
+  stride: number;
+  slab: SharedArrayBuffer;
+  bad: SharedArrayBuffer;
+}
+
+export interface EncodeTask {
+  kind: 'encode';
+  slab: SharedArrayBuffer;
+  /** Slab rows [from, to). */
+  from: number;
+  to: number;
+  width: number;
+  height: number;
+}
+
+export type Task = DecodeTask | EncodeTask;
+
+export function runTask(task: Task, fd: number): { result: Encoded[] | null; transfer: ArrayBuffer[] } {
+  if (task.kind === 'decode') {
+    decodeSlabColumns({ ...task, fd, slab: new Uint8Array(task.slab), bad: new Uint8Array(task.bad) });
+    return { result: null, transfer: [] };
+  }
+  const stride = task.width * task.height;
+  const result: Encoded[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (let r = task.from; r < task.to; r++) {
+    // A private copy: hashing and zlib want memory of their own, not a view of shared memory.
+    const gray = new Uint8Array(stride);
+    gray.set(new Uint8Array(task.slab, r * stride, stride));
+    const e = encodeImage(gray, task.width, task.height, { png: true });
+    result.push(e);
+    for (const b of [e.sha256, e.cache, e.png!])
+      if (b.byteLength === b.buffer.byteLength) transfer.push(b.buffer as ArrayBuffer);
+  }
+  return { result, transfer };
+}

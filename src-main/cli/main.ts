@@ -10,6 +10,7 @@ import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
 import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.js';
 import { TRAIN_OPTIONS, TRAIN_USAGE, TrainUsageError, trainCommand } from './train.js';
+import { PRETRAIN_OPTIONS, PRETRAIN_USAGE, packCommand, pretrainCommand, renderSheetCommand } from './pretrain.js';
 
 const USAGE = `Usage: grapheme-studio <command> [options]
 
@@ -24,7 +25,7 @@ Commands:
                       write labels in the competition's train.csv format
   serve --db FILE [--port N] [--host H]
                       browser mode: prints the URL with its token
-${TRAIN_USAGE}${EXPORT_USAGE}`;
+${TRAIN_USAGE}${PRETRAIN_USAGE}${EXPORT_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -52,6 +53,7 @@ function parse(args: string[]) {
         help: { type: 'boolean', short: 'h', default: false },
         ...TRAIN_OPTIONS,
         ...EXPORT_OPTIONS,
+        ...PRETRAIN_OPTIONS,
       },
     });
   } catch (err) {
@@ -86,6 +88,10 @@ export async function runCli(
       else if (command === 'predict' && values.image) values.image.push(...positionals.slice(1));
       else throw new UsageError(`unexpected argument: ${positionals[1]}`);
     }
+    // These two need no project.
+    if (command === 'pretrain') return await pretrainCommand(values, io, json, out);
+    if (command === 'render-sheet') return await renderSheetCommand(values, io, json, out);
+    if (command === 'pack-pretrained') return await packCommand(values, io, json, out);
     const db = resolve(need(values, 'db'));
     if (command === 'serve') return await serveCommand(db, values, io);
     const service = new Service(new Project(db));

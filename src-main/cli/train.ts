@@ -8,7 +8,7 @@ import { ProgressBar, formatSeconds } from './progress.js';
 
 export const TRAIN_USAGE = `  train --db FILE [--arch resnet34|resnet18] [--size N] [--epochs N] [--batch N] [--lr X]
         [--engine auto|tensorflow|webgpu|wasm|cpu] [--base-width N] [--holdout TEXT] [--seed N]
-        [--no-augment] [--json]
+        [--init auto|pretrained|scratch|run:N] [--no-augment] [--json]
                       train a model on the labeled images (Ctrl-C stops at a checkpoint)
   resume --db FILE --run ID [--json]
                       continue a stopped or crashed run from its last checkpoint
@@ -28,6 +28,7 @@ export const TRAIN_OPTIONS = {
   engine: { type: 'string' },
   'base-width': { type: 'string' },
   holdout: { type: 'string' },
+  init: { type: 'string' },
   seed: { type: 'string' },
   'no-augment': { type: 'boolean', default: false },
   run: { type: 'string' },
@@ -174,6 +175,7 @@ export async function trainCommand(
       seed: num(values, 'seed', false),
       holdout: typeof values.holdout === 'string' ? values.holdout : undefined,
       augment: values['no-augment'] === true ? false : undefined,
+      init: typeof values.init === 'string' ? (values.init as TrainConfig['init']) : undefined,
     };
     const input = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
     const { runId, split } = await client.call('training.start', input);

@@ -80,6 +80,7 @@ export const trainingConfigInput = z
     augment: z.boolean(),
     seed: z.number(),
     holdout: z.string().nullable(),
+    init: z.string(),
   })
   .partial()
   .strict();

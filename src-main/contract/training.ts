@@ -33,7 +33,17 @@ export interface TrainConfig {
    * a measure on handwriting the model never saw.
    */
   holdout: string | null;
+  /**
+   * Where the first weights come from: 'pretrained' (the model shipped with the
+   * app, trained on rendered graphemes), 'scratch', 'run:N' (an earlier run's
+   * checkpoint), or 'auto' (pretrained where shipped weights fit the arch and
+   * size, else scratch).
+   */
+  init: InitChoice;
 }
+
+export const INIT_CHOICES = ['auto', 'pretrained', 'scratch'] as const;
+export type InitChoice = (typeof INIT_CHOICES)[number] | `run:${number}`;
 
 export interface HeadMetrics {
   loss: number;
@@ -118,6 +128,8 @@ export interface RunSummary {
   /** Validation metrics of the latest epoch. */
   metrics?: EvalMetrics | null;
   resumes?: number;
+  /** What the first weights were: 'pretrained', 'scratch' or 'run:N'. */
+  initFrom?: string;
   /** Process id of the trainer while it runs (to tell a live run from an orphan). */
   pid?: number;
   /** Set on a run created by importing an exported model folder. */

@@ -25,6 +25,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   augment: true,
   seed: 1,
   holdout: null,
+  init: 'auto',
 };
 
 type Issue = { path: string; message: string };
@@ -67,6 +68,11 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   if (typeof c.augment !== 'boolean') issues.push({ path: 'augment', message: 'augment must be true or false' });
   if (c.holdout !== null && (typeof c.holdout !== 'string' || c.holdout === ''))
     issues.push({ path: 'holdout', message: 'holdout must be a non-empty source prefix or null' });
+  if (typeof c.init !== 'string' || !/^(auto|pretrained|scratch|run:[1-9]\d*)$/.test(c.init))
+    issues.push({
+      path: 'init',
+      message: `init must be auto, pretrained, scratch or run:N (an earlier run's id), got ${JSON.stringify(c.init)}`,
+    });
   if (issues.length)
     throw new AppError('bad_input', `Invalid training config: ${issues.map((i) => i.message).join('; ')}`, issues);
   return c;

@@ -59,7 +59,10 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), config.size);
   const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), config.size);
   await send({ type: 'split', train: trainSet.ids.length, val: valSet.ids.length });
-  const normalization = resumeFrom?.normalization ?? pixelStats(trainSet.pixels);
+  const initDir = resumeFrom ? null : (job.initDir ?? null);
+  // A model starts from weights that expect their own input scaling.
+  const normalization =
+    resumeFrom?.normalization ?? (initDir ? readState(initDir).normalization : pixelStats(trainSet.pixels));
   await runTraining({
     config,
     train: trainSet,
@@ -67,6 +70,7 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
     engine: info,
     checkpointDir: job.checkpointDir,
     resumeFrom,
+    initDir,
     normalization,
     report: (m) => void send(m),
     shouldStop: () => stopRequested,

@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { contractAlias } from './src-renderer/contract-alias.ts';
 
 export default defineConfig({
+  resolve: { alias: contractAlias },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',

@@ -46,7 +46,7 @@ for (const c of CASES) {
   it(`suggests for ${ROWS} unlabeled images: ${c.name}`, async () => {
     const h = service.handlers;
     const { runId } = await h['training.start']({ ...c.config, epochs: 1 });
-    const run = await service.training.wait(runId);
+    const run = await service.supervisor.wait(runId);
     expect(run.error).toBeNull();
     expect(run.engine).toBe(c.config.engine);
     const score = await h['runs.score']({ runId, scope: 'unlabeled', force: false });

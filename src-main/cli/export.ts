@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Client } from '../contract/client.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../contract/training.js';
-import { TrainUsageError } from './train.js';
+import { type CliIO, type Values, UsageError, need, printJson } from './args.js';
 
 export const EXPORT_USAGE = `  export --db FILE --run ID --out DIR [--format tfjs|onnx|all] [--json]
                       write a run's model (TF.js, ONNX, labels, model card) into a new or empty folder
@@ -16,26 +16,14 @@ export const EXPORT_OPTIONS = {
   dir: { type: 'string' },
 } as const;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-interface IO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream;
-}
-
-function need(values: Values, name: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new TrainUsageError(`--${name} is required`);
-  return v;
-}
-
 export async function exportCommand(
-  command: 'export' | 'import-model',
   client: Client,
+  command: 'export' | 'import-model',
   values: Values,
-  io: IO,
-  json: boolean,
-  out: (o: unknown) => void,
+  io: CliIO,
 ): Promise<number> {
+  const json = values.json === true;
+  const out = (o: unknown) => printJson(io, o);
   if (command === 'import-model') {
     const { runId, run } = await client.call('runs.importModel', { dir: resolve(need(values, 'dir')) });
     if (json)
@@ -48,11 +36,10 @@ export async function exportCommand(
   }
   const raw = need(values, 'run');
   const runId = Number(raw);
-  if (!Number.isInteger(runId) || runId < 1)
-    throw new TrainUsageError(`--run must be a run id, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`--run must be a run id, got ${JSON.stringify(raw)}`);
   const format = (values.format ?? 'all') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
-    throw new TrainUsageError(`--format must be ${EXPORT_FORMATS.join(', ')}; got ${JSON.stringify(values.format)}`);
+    throw new UsageError(`--format must be ${EXPORT_FORMATS.join(', ')}; got ${JSON.stringify(values.format)}`);
   const result = await client.call('runs.export', { runId, format, out: resolve(need(values, 'out')) });
   if (json) out({ run_id: result.runId, format: result.format, out: result.out, files: result.files });
   else {

@@ -6,10 +6,11 @@ import type { ImportSummary, Stats } from '../contract/domain.js';
 import { inProcessClient } from '../service/in-process.js';
 import { Service } from '../service/service.js';
 import { Project } from '../store/project.js';
+import { type CliIO, type Values, UsageError, need, printJson } from './args.js';
 import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
 import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.js';
-import { TRAIN_OPTIONS, TRAIN_USAGE, TrainUsageError, trainCommand } from './train.js';
+import { TRAIN_OPTIONS, TRAIN_USAGE, trainCommand } from './train.js';
 import { PRETRAIN_OPTIONS, PRETRAIN_USAGE, packCommand, pretrainCommand, renderSheetCommand } from './pretrain.js';
 
 const USAGE = `Usage: grapheme-studio <command> [options]
@@ -26,15 +27,6 @@ Commands:
   serve --db FILE [--port N] [--host H]
                       browser mode: prints the URL with its token
 ${TRAIN_USAGE}${PRETRAIN_USAGE}${EXPORT_USAGE}`;
-
-class UsageError extends Error {}
-
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WriteStream;
-}
-
-type Values = Record<string, string | boolean | string[] | undefined>;
 
 function parse(args: string[]) {
   try {
@@ -61,19 +53,13 @@ function parse(args: string[]) {
   }
 }
 
-function need(values: Values, name: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
-
 /** Runs one CLI command; returns the exit code. */
 export async function runCli(
   argv: string[],
   io: CliIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   let json = argv.includes('--json');
-  const out = (obj: unknown) => io.stdout.write(JSON.stringify(obj) + '\n');
+  const out = (obj: unknown) => printJson(io, obj);
   try {
     const { values, positionals } = parse(argv);
     json = values.json === true;
@@ -88,7 +74,7 @@ export async function runCli(
       else if (command === 'predict' && values.image) values.image.push(...positionals.slice(1));
       else throw new UsageError(`unexpected argument: ${positionals[1]}`);
     }
-    // These two need no project.
+    // These need no project.
     if (command === 'pretrain') return await pretrainCommand(values, io, json, out);
     if (command === 'render-sheet') return await renderSheetCommand(values, io, json, out);
     if (command === 'pack-pretrained') return await packCommand(values, io, json, out);
@@ -116,10 +102,10 @@ export async function runCli(
         case 'resume':
         case 'eval':
         case 'predict':
-          return await trainCommand(command, service, client, db, values, io, json, out);
+          return await trainCommand(client, command, db, values, io);
         case 'export':
         case 'import-model':
-          return await exportCommand(command, client, values, io, json, out);
+          return await exportCommand(client, command, values, io);
         default:
           throw new UsageError(`unknown command: ${command}`);
       }
@@ -127,7 +113,7 @@ export async function runCli(
       service.close();
     }
   } catch (err) {
-    const usage = err instanceof UsageError || err instanceof TrainUsageError;
+    const usage = err instanceof UsageError;
     const message = err instanceof AppError || usage ? err.message : `unexpected error: ${(err as Error).message}`;
     if (!(err instanceof AppError) && !usage) io.stderr.write(`${(err as Error).stack}\n`);
     if (json) out({ error: { code: err instanceof AppError ? err.code : usage ? 'usage' : 'internal', message } });

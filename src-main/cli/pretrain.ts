@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import type { TrainConfig } from '../contract/training.js';
-import { resourcesDir } from '../store/resources.js';
+import { resourcesDir } from '../shared/app-files.js';
 import { readClassMap } from '../store/taxonomy.js';
 import { FontFileError } from '../synth/fonts.js';
 import { GraphemeListError } from '../synth/graphemes.js';
@@ -18,13 +18,13 @@ import { resolveConfig } from '../train/config.js';
 import { emptyDataset } from '../train/data.js';
 import { selectEngine } from '../train/engines.js';
 import { pretrain, pretrainCheckpoint, starterDataset } from '../train/pretrain.js';
-import { checkpointPath } from '../train/checkpoint-path.js';
+import { checkpointPath } from '../store/checkpoint-path.js';
 import { loadModel, readState } from '../train/checkpoint.js';
 import { packCheckpoint } from '../train/compact.js';
 import { writePretrainedCard } from '../train/pretrained-card.js';
 import { evaluate } from '../train/trainer.js';
 import { formatSeconds, ProgressBar } from './progress.js';
-import { TrainUsageError } from './train.js';
+import { UsageError } from './args.js';
 
 export const PRETRAIN_USAGE = `  pretrain --out DIR [--arch resnet34|resnet18] [--size N] [--base-width N] [--epochs N]
         [--pool N] [--batch N] [--lr X] [--seed N] [--engine E] [--graphemes CSV] [--font FILE]...
@@ -61,7 +61,7 @@ function int(values: Values, name: string, fallback: number, min: number): numbe
   if (v === undefined) return fallback;
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n < min)
-    throw new TrainUsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -82,7 +82,7 @@ async function openSynth(values: Values, seed: number): Promise<Synth> {
 
 export async function renderSheetCommand(values: Values, io: IO, json: boolean, out: (o: unknown) => void) {
   const file = typeof values.out === 'string' ? resolve(values.out) : null;
-  if (!file) throw new TrainUsageError('--out is required');
+  if (!file) throw new UsageError('--out is required');
   const synth = await openSynth(values, int(values, 'seed', 1, 0));
   const count = int(values, 'count', 96, 1);
   await writeSheet(synth, file, { count, size: int(values, 'size', 64, 16), columns: Math.min(12, count) });
@@ -109,7 +109,7 @@ function pretrainConfig(values: Values): TrainConfig {
 
 export async function pretrainCommand(values: Values, io: IO, json: boolean, out: (o: unknown) => void) {
   const outDir = typeof values.out === 'string' ? resolve(values.out) : null;
-  if (!outDir) throw new TrainUsageError('--out is required');
+  if (!outDir) throw new UsageError('--out is required');
   const resume = values.resume === true;
   const exists = checkpointPath(pretrainCheckpoint(outDir)) !== null;
   if (resume && !exists) throw new AppError('bad_input', `no pretraining checkpoint to resume in ${outDir}`);
@@ -190,7 +190,7 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
 export async function packCommand(values: Values, io: IO, json: boolean, out: (o: unknown) => void) {
   const from = typeof values.from === 'string' ? resolve(values.from) : null;
   const to = typeof values.out === 'string' ? resolve(values.out) : null;
-  if (!from || !to) throw new TrainUsageError('pack-pretrained needs --from DIR (a pretrain --out) and --out DIR');
+  if (!from || !to) throw new UsageError('pack-pretrained needs --from DIR (a pretrain --out) and --out DIR');
   const ckpt = pretrainCheckpoint(from);
   if (!checkpointPath(ckpt)) throw new AppError('bad_input', `no pretraining checkpoint in ${from}`);
   const { bytes, float32Bytes } = packCheckpoint(ckpt, to);

@@ -1,17 +1,8 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Service } from '../service/service.js';
+import { rendererDir } from '../shared/app-files.js';
 import { Project } from '../store/project.js';
 import { serve } from '../web/server.js';
-import type { CliIO } from './main.js';
-
-/** dist/renderer next to dist/main, where `npm run build` puts it. */
-export function rendererDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, '..', '..', 'renderer');
-  return existsSync(join(dir, 'index.html')) ? dir : undefined;
-}
+import type { CliIO } from './args.js';
 
 export async function serveCommand(db: string, values: Record<string, unknown>, io: CliIO): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);

@@ -3,7 +3,7 @@ import type { Client } from '../contract/client.js';
 import { AppError } from '../contract/envelope.js';
 import { COMPONENTS } from '../contract/domain.js';
 import type { EvalMetrics, RunRecord, TrainConfig } from '../contract/training.js';
-import type { Service } from '../service/service.js';
+import { type CliIO, type Values, UsageError, num, printJson } from './args.js';
 import { ProgressBar, formatSeconds } from './progress.js';
 
 export const TRAIN_USAGE = `  train --db FILE [--arch resnet34|resnet18] [--size N] [--epochs N] [--batch N] [--lr X]
@@ -39,28 +39,34 @@ export const TRAIN_OPTIONS = {
 
 export const TRAIN_COMMANDS = ['train', 'resume', 'eval', 'predict'] as const;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-interface IO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream;
-}
-
-/** A CLI usage mistake (exit code 2). */
-export class TrainUsageError extends Error {}
-
-function num(values: Values, name: string, integer: boolean): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
-    throw new TrainUsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
-  return n;
-}
+type IO = CliIO;
 
 function runIdOf(values: Values): number {
   const id = num(values, 'run', true);
-  if (id === undefined) throw new TrainUsageError('--run is required');
+  if (id === undefined) throw new UsageError('--run is required');
   return id;
+}
+
+/**
+ * The end of every run, as the contract's events tell it. Subscribed before
+ * the run starts, so an end that comes at once is not missed.
+ */
+function runEnds(client: Client): { ended: (runId: number) => Promise<void>; off: () => void } {
+  const ends = new Map<number, { done: Promise<void>; resolve: () => void }>();
+  const entry = (runId: number) => {
+    let e = ends.get(runId);
+    if (!e) {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      ends.set(runId, (e = { done, resolve }));
+    }
+    return e;
+  };
+  const offs = [
+    client.on('training.done', (e) => entry(e.runId).resolve()),
+    client.on('training.failed', (e) => entry(e.runId).resolve()),
+  ];
+  return { ended: (runId) => entry(runId).done, off: () => offs.forEach((off) => off()) };
 }
 
 const headJson = (m: EvalMetrics | null | undefined) =>
@@ -84,8 +90,8 @@ function describe(m: EvalMetrics): string {
   );
 }
 
-/** Follows a run until its trainer exits: a progress bar per epoch, one line per epoch, Ctrl-C stops. */
-async function follow(service: Service, client: Client, runId: number, io: IO, quiet: boolean): Promise<RunRecord> {
+/** Follows a run until it ends: a progress bar per epoch, one line per epoch, Ctrl-C stops. */
+async function follow(client: Client, ended: Promise<void>, runId: number, io: IO, quiet: boolean): Promise<RunRecord> {
   let bar: ProgressBar | null = null;
   let barEpoch = 0;
   const offs = [
@@ -120,11 +126,12 @@ async function follow(service: Service, client: Client, runId: number, io: IO, q
     if (interrupted) process.exit(130);
     interrupted = true;
     io.stderr.write(`\nstopping run ${runId} at a checkpoint (Ctrl-C again to abort)\n`);
-    service.training.stop(runId);
+    void client.call('training.stop', { runId });
   };
   process.on('SIGINT', onSigint);
   try {
-    return await service.training.wait(runId);
+    await ended;
+    return await client.call('runs.get', { runId });
   } finally {
     process.off('SIGINT', onSigint);
     (bar as ProgressBar | null)?.end();
@@ -154,15 +161,43 @@ function finish(run: RunRecord, db: string, json: boolean, io: IO, out: (o: unkn
 }
 
 export async function trainCommand(
-  command: (typeof TRAIN_COMMANDS)[number],
-  service: Service,
   client: Client,
+  command: (typeof TRAIN_COMMANDS)[number],
   db: string,
   values: Values,
   io: IO,
-  json: boolean,
-  out: (o: unknown) => void,
 ): Promise<number> {
+  const json = values.json === true;
+  const out = (o: unknown) => printJson(io, o);
+  if (command === 'train' || command === 'resume') {
+    const ends = runEnds(client);
+    try {
+      return await trainOrResume(client, command, db, values, io, ends.ended);
+    } finally {
+      ends.off();
+    }
+  }
+  if (command === 'eval') {
+    const runId = runIdOf(values);
+    const split = (values.split ?? 'val') as 'val' | 'train' | 'all';
+    const r = await client.call('runs.eval', { runId, split });
+    if (json) out({ run_id: runId, split, metrics: headJson(r.metrics), confusion: r.confusion });
+    else io.stdout.write(`run ${runId} on ${split}: ${describe(r.metrics)}\n`);
+    return 0;
+  }
+  return predict(client, values, io);
+}
+
+async function trainOrResume(
+  client: Client,
+  command: 'train' | 'resume',
+  db: string,
+  values: Values,
+  io: IO,
+  ended: (runId: number) => Promise<void>,
+): Promise<number> {
+  const json = values.json === true;
+  const out = (o: unknown) => printJson(io, o);
   if (command === 'train') {
     const config: Partial<TrainConfig> = {
       arch: values.arch as TrainConfig['arch'] | undefined,
@@ -184,38 +219,27 @@ export async function trainCommand(
         `run ${runId}: ${split.train} training and ${split.val} validation images (${split.method}); ` +
           `${split.singletons} root classes with a single example stay in training\n`,
       );
-    return finish(await follow(service, client, runId, io, json), db, json, io, out);
-  }
-  if (command === 'resume') {
-    const runId = runIdOf(values);
-    const { fromEpoch } = await client.call('training.resume', { runId });
-    if (!json) io.stderr.write(`run ${runId}: resuming after epoch ${fromEpoch}\n`);
-    return finish(await follow(service, client, runId, io, json), db, json, io, out);
-  }
-  if (command === 'eval') {
-    const runId = runIdOf(values);
-    const split = (values.split ?? 'val') as 'val' | 'train' | 'all';
-    const r = await client.call('runs.eval', { runId, split });
-    if (json) out({ run_id: runId, split, metrics: headJson(r.metrics), confusion: r.confusion });
-    else io.stdout.write(`run ${runId} on ${split}: ${describe(r.metrics)}\n`);
-    return 0;
+    return finish(await follow(client, ended(runId), runId, io, json), db, json, io, out);
   }
   const runId = runIdOf(values);
+  const { fromEpoch } = await client.call('training.resume', { runId });
+  if (!json) io.stderr.write(`run ${runId}: resuming after epoch ${fromEpoch}\n`);
+  return finish(await follow(client, ended(runId), runId, io, json), db, json, io, out);
+}
+
+async function predict(client: Client, values: Values, io: IO): Promise<number> {
+  const json = values.json === true;
+  const runId = runIdOf(values);
   const names = Array.isArray(values.image) ? values.image : [];
-  if (names.length === 0) throw new TrainUsageError('predict needs at least one --image ID');
-  const ids = names.map((n) => {
-    const byName = service.project.images.idByName(n);
-    if (byName !== undefined) return byName;
-    const id = Number(n);
-    if (Number.isInteger(id) && id > 0 && service.project.images.get(id)) return id;
-    throw new AppError('not_found', `no image with id or name ${JSON.stringify(n)}`);
-  });
+  if (names.length === 0) throw new UsageError('predict needs at least one --image ID');
+  const { images } = await client.call('images.resolve', { names });
+  const nameOf = new Map(images.map((i) => [i.id, i.name]));
   const k = num(values, 'k', true) ?? 3;
-  const { predictions } = await client.call('runs.predict', { runId, imageIds: ids, k });
-  const tax = service.project.taxonomy;
+  const { predictions } = await client.call('runs.predict', { runId, imageIds: images.map((i) => i.id), k });
+  const tax = await client.call('taxonomy.get', {});
   const rows = predictions.map((p) => ({
     image_id: p.imageId,
-    name: service.project.images.get(p.imageId)?.imageId,
+    name: nameOf.get(p.imageId),
     ...Object.fromEntries(
       COMPONENTS.map((c) => [
         c,
@@ -223,7 +247,7 @@ export async function trainCommand(
       ]),
     ),
   }));
-  if (json) out({ run_id: runId, predictions: rows });
+  if (json) printJson(io, { run_id: runId, predictions: rows });
   else
     for (const r of rows) {
       const best = COMPONENTS.map((c) => {

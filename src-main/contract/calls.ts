@@ -64,7 +64,7 @@ export const pageFilter = z
 const empty = z.object({}).strict();
 const runId = z.number().int().positive();
 
-/** Types only: ranges and names are checked by the trainer's config validation, whose messages name the field. */
+/** Types only: ranges and names are checked once, by trainConfigSchema after the defaults are merged (bad_input naming the field). */
 export const trainingConfigInput = z
   .object({
     arch: z.string(),
@@ -91,6 +91,8 @@ export const callSchemas = {
   'stats.get': empty,
   'images.page': pageFilter,
   'images.get': z.object({ id: z.number().int().positive() }).strict(),
+  /** Image names (`scan0000/r0c0`) or database ids as text, to images: how the CLI takes `--image`. */
+  'images.resolve': z.object({ names: z.array(z.string().min(1).max(1000)).min(1).max(1000) }).strict(),
   /** Every id matching a filter, ascending: lets a virtualized grid jump to any position. */
   'images.ids': pageFilter.omit({ after: true, limit: true }),
   /** Many thumbnails in one JPEG (a contact sheet): one load per block of the Browse grid instead of one per image. */
@@ -196,6 +198,7 @@ export interface Outputs {
   'stats.get': Stats;
   'images.page': ImagePage;
   'images.get': ImageSummary;
+  'images.resolve': { images: { id: number; name: string }[] };
   'images.ids': { ids: number[] };
   'images.sheet': ThumbSheet;
   'labels.set': ImageSummary;

@@ -36,7 +36,6 @@ export interface Events {
   'training.failed': { runId: number; error: string };
 }
 export type EventName = keyof Events;
-export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
 export const EVENT_NAMES: readonly EventName[] = [
   'import.progress',

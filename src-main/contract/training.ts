@@ -1,4 +1,5 @@
 /** Training types shared by the service, the trainer process and the renderer. Pure data. */
+import { z } from 'zod';
 import type { Component } from './domain.js';
 
 export const ARCHS = ['resnet34', 'resnet18'] as const;
@@ -44,6 +45,58 @@ export interface TrainConfig {
 
 export const INIT_CHOICES = ['auto', 'pretrained', 'scratch'] as const;
 export type InitChoice = (typeof INIT_CHOICES)[number] | `run:${number}`;
+type Input = { input?: unknown };
+const got = (iss: Input) => `got ${JSON.stringify(iss.input)}`;
+/** An integer field in min..max; every failure (type, fraction, range) names the field and the range. */
+function intIn(name: string, min: number, max: number, { below }: { below?: (iss: Input) => string } = {}) {
+  const error = (iss: Input) => `${name} must be an integer in ${min}..${max}, ${got(iss)}`;
+  return z
+    .number({ error })
+    .int({ error })
+    .min(min, { error: below ?? error })
+    .max(max, { error });
+}
+function numIn(name: string, min: number, max: number, { openMin = false } = {}) {
+  const error = (iss: Input) => `${name} must be a number in ${openMin ? '(' : '['}${min}, ${max}], ${got(iss)}`;
+  const n = z.number({ error });
+  return (openMin ? n.gt(min, { error }) : n.min(min, { error })).max(max, { error });
+}
+
+const WEIGHTS = 'lossWeights must be three numbers >= 0 (root, vowel, consonant)';
+const weight = z.number({ error: WEIGHTS }).min(0, { error: WEIGHTS });
+const HOLDOUT = 'holdout must be a non-empty source prefix or null';
+
+/**
+ * A complete training config with its real ranges: the one check, whose
+ * messages name the field (the trainer merges defaults first, then parses).
+ */
+export const trainConfigSchema = z.strictObject(
+  {
+    arch: z.enum(ARCHS, { error: (iss) => `unknown arch ${JSON.stringify(iss.input)}; use ${ARCHS.join(' or ')}` }),
+    // Five stride-2 reductions: below 32 pixels the last stage would see a 0x0 map.
+    size: intIn('size', 32, 512),
+    baseWidth: intIn('baseWidth', 4, 256),
+    epochs: intIn('epochs', 1, 10_000),
+    batch: intIn('batch', 1, 4096, { below: (iss) => `batch must be >= 1, ${got(iss)}` }),
+    lr: numIn('lr', 0, 10, { openMin: true }),
+    warmup: numIn('warmup', 0, 0.9),
+    lossWeights: z.tuple([weight, weight, weight], { error: WEIGHTS }),
+    engine: z.enum(ENGINES, {
+      error: (iss) => `unknown engine ${JSON.stringify(iss.input)}; use ${ENGINES.join(', ')}`,
+    }),
+    valFraction: numIn('valFraction', 0, 0.9),
+    augment: z.boolean({ error: 'augment must be true or false' }),
+    seed: intIn('seed', 0, 2 ** 31 - 1),
+    holdout: z.string({ error: HOLDOUT }).min(1, { error: HOLDOUT }).nullable(),
+    init: z.custom<InitChoice>((v) => typeof v === 'string' && /^(auto|pretrained|scratch|run:[1-9]\d*)$/.test(v), {
+      error: (iss) => `init must be auto, pretrained, scratch or run:N (an earlier run's id), ${got(iss)}`,
+    }),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? iss.keys.map((k) => `unknown config field ${k}`).join('; ') : undefined,
+  },
+);
 
 export interface HeadMetrics {
   loss: number;

@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CHANNELS } from '../contract/channels.js';
 import { createDispatcher } from '../contract/dispatcher.js';
 import { fail } from '../contract/envelope.js';
@@ -15,21 +14,22 @@ import { logInternalError } from '../service/log.js';
 import { Service } from '../service/service.js';
 import { dataDir, ensureStarterProject } from '../service/starter.js';
 import { Project } from '../store/project.js';
-import { utilityLauncher } from '../train/launcher.js';
-import { CSP } from '../web/security.js';
+import { utilityLauncher } from '../service/training/launcher.js';
+import { distFile } from '../shared/app-files.js';
+import { CSP } from '../shared/renderer-files.js';
 import { projectFromArgv } from './args.js';
-import type { BrowserWindow, ElectronApi } from './electron-api.js';
+import type { BrowserWindow } from 'electron';
 import { buildMenuTemplate, type MenuActions } from './menu.js';
 import { allowPermission, isAppUrl, isExternalLink, webPreferences } from './policy.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
+import { APP_ORIGIN, APP_SCHEME, resolveAppUrl } from './protocol.js';
 import { loadBounds, saveBounds } from './window-state.js';
 
-const electron = createRequire(import.meta.url)('electron') as ElectronApi;
+// Typed by the electron package's own definitions; loaded at run time (Electron's built-in module).
+const electron = createRequire(import.meta.url)('electron') as typeof import('electron');
 const { app, BrowserWindow: Window, ipcMain, protocol, session, Menu, dialog, shell, screen } = electron;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const rendererDir = join(here, '..', '..', 'renderer');
-const preload = join(here, 'preload.cjs');
+const rendererDir = distFile('renderer');
+const preload = distFile(join('main', 'electron', 'preload.cjs'));
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false } },
@@ -129,7 +129,7 @@ function installMenu(): void {
       });
       if (!r.canceled && r.filePath) await importWith('export.labels', { out: r.filePath });
     },
-    exportModel: () => actions.navigate('#/models'),
+    exportModel: () => actions.navigate('#/runs'),
     startTraining: () => actions.navigate('#/train'),
     navigate: (route) => void w().webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`),
   };
@@ -197,8 +197,8 @@ function wireIpc(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', (_event: never, argv: never) => {
-    const file = projectFromArgv(argv as unknown as string[], process.cwd());
+  app.on('second-instance', (_event, argv) => {
+    const file = projectFromArgv(argv, process.cwd());
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();
@@ -219,5 +219,3 @@ if (!app.requestSingleInstanceLock()) {
     await openProject(file);
   });
 }
-
-export { APP_HOST };

@@ -1,4 +1,6 @@
 /** The native menu as plain data: built here, handed to Menu.buildFromTemplate in main.ts. */
+import type { MenuItemConstructorOptions } from 'electron';
+
 export interface MenuActions {
   newProject(): void;
   openProject(): void;
@@ -9,15 +11,17 @@ export interface MenuActions {
   exportLabels(): void;
   exportModel(): void;
   startTraining(): void;
-  navigate(route: '#/label' | '#/browse' | '#/train' | '#/models'): void;
+  navigate(route: '#/label' | '#/browse' | '#/train' | '#/runs'): void;
 }
 
-export interface MenuItem {
-  label?: string;
-  role?: string;
-  type?: 'separator' | 'submenu';
-  accelerator?: string;
-  enabled?: boolean;
+/**
+ * A menu entry as this shell builds it: Electron's own template fields (a role must be one Electron knows),
+ * narrowed to a plain click and a nested array so tests can walk it. Type-only: nothing loads electron here.
+ */
+export interface MenuItem extends Pick<
+  MenuItemConstructorOptions,
+  'label' | 'role' | 'type' | 'accelerator' | 'enabled'
+> {
   click?: () => void;
   submenu?: MenuItem[];
 }
@@ -56,7 +60,7 @@ export function buildMenuTemplate(
         { label: 'Label', accelerator: 'CmdOrCtrl+1', click: () => actions.navigate('#/label') },
         { label: 'Browse', accelerator: 'CmdOrCtrl+2', click: () => actions.navigate('#/browse') },
         { label: 'Train', accelerator: 'CmdOrCtrl+3', click: () => actions.navigate('#/train') },
-        { label: 'Models', accelerator: 'CmdOrCtrl+4', click: () => actions.navigate('#/models') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+4', click: () => actions.navigate('#/runs') },
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -4,24 +4,9 @@
  * cannot be ES modules. Channel names repeat src-main/contract/channels.ts
  * (a sandboxed preload cannot import it); a unit test keeps them equal.
  */
-interface IpcRenderer {
-  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
-  on(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
-  removeListener(channel: string, listener: (event: unknown, ...args: never[]) => void): void;
-}
-interface WebUtils {
-  getPathForFile(file: unknown): string;
-}
-interface ContextBridge {
-  exposeInMainWorld(key: string, api: unknown): void;
-}
-// Typed locally: the electron package (and its types) is absent where its binary cannot be downloaded.
+// A type-only import of Electron's own types; the module itself is Electron's built-in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { contextBridge, ipcRenderer, webUtils } = require('electron') as {
-  contextBridge: ContextBridge;
-  ipcRenderer: IpcRenderer;
-  webUtils: WebUtils;
-};
+const { contextBridge, ipcRenderer, webUtils } = require('electron') as typeof import('electron');
 
 const INVOKE = 'grapheme-studio:invoke';
 const EVENT = 'grapheme-studio:event';
@@ -29,7 +14,7 @@ const EVENT = 'grapheme-studio:event';
 contextBridge.exposeInMainWorld('graphemeStudio', {
   invoke: (method: string, input: unknown) => ipcRenderer.invoke(INVOKE, String(method), input),
   /** The file-system path of a File dropped on the window (drag-and-drop import). */
-  pathForFile: (file: unknown) => webUtils.getPathForFile(file),
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
   on: (callback: (event: string, payload: unknown) => void) => {
     const listener = (_e: unknown, event: string, payload: unknown) => callback(event, payload);
     ipcRenderer.on(EVENT, listener);

@@ -1,5 +1,5 @@
 import { join, normalize, resolve, sep } from 'node:path';
-import { contentType } from '../web/mime.js';
+import { contentType } from '../shared/renderer-files.js';
 
 /** The privileged scheme the window loads from: standard and secure, so CSP 'self' and fetch work. */
 export const APP_SCHEME = 'app';

@@ -11,12 +11,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
 import { AppError } from '../contract/envelope.js';
 import type { EvalMetrics, ExportFormat, ModelExport } from '../contract/training.js';
-import { APP_VERSION } from '../service/version.js';
+import { checkpointPath } from '../store/checkpoint-path.js';
 import type { Project } from '../store/project.js';
-import { checkpointPath } from '../train/checkpoint-path.js';
 import type { TrainState } from '../train/checkpoint.js';
-import { RunStore } from '../train/runs.js';
 import { readLayersModel } from './layers-model.js';
+import { withSoftmaxOutputs } from './softmax-outputs.js';
 import {
   CARD_FORMAT,
   CARD_VERSION,
@@ -34,6 +33,8 @@ import { convertLayersModel } from './to-onnx.js';
 export interface ExportOptions {
   format: ExportFormat;
   out: string;
+  /** The version of the app that writes the export, for the model card and model.onnx. */
+  appVersion: string;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -53,11 +54,11 @@ function checkTarget(out: string): void {
 
 /** Reads the run's checkpoint: its state and its LayersModel; AppError when there is none or it is unreadable. */
 function readCheckpoint(project: Project, runId: number) {
-  const run = new RunStore(project.db).get(runId);
+  const run = project.runs.get(runId);
   if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
   // A run still training may replace its checkpoint between two reads: a torn read is retried once.
   for (let attempt = 1; ; attempt++) {
-    const dir = run.checkpoint ? checkpointPath(run.checkpoint) : null;
+    const dir = checkpointPath(project.runDir(runId).checkpoint);
     if (!dir) throw new AppError('conflict', `run ${runId} has no checkpoint to export (no epoch has finished)`);
     try {
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
@@ -69,38 +70,23 @@ function readCheckpoint(project: Project, runId: number) {
   }
 }
 
-function classesInTraining(project: Project, runId: number) {
-  const out = { root: 0, vowel: 0, consonant: 0 };
-  for (const c of COMPONENTS) {
-    // c comes from a fixed list of column names, never from input.
-    out[c] = (
-      project.db
-        .prepare(
-          `SELECT count(DISTINCT l.${c}) AS n FROM run_splits s JOIN labels l ON l.image_id = s.image_id
-           WHERE s.run_id = ? AND s.split = 'train' AND l.state = 'labeled'`,
-        )
-        .get(runId) as { n: number }
-    ).n;
-  }
-  return out;
-}
-
 /** Builds the export's files in memory, by relative path. */
-function buildFiles(project: Project, runId: number, format: ExportFormat, now: number): Map<string, Uint8Array> {
+function buildFiles(project: Project, runId: number, opts: ExportOptions, now: number): Map<string, Uint8Array> {
+  const { format, appVersion } = opts;
   const { run, state, model } = readCheckpoint(project, runId);
-  const runs = new RunStore(project.db);
+  const runs = project.runs;
   const files = new Map<string, Uint8Array>();
   const size = state.config.size;
   if (format !== 'onnx') {
-    // The checkpoint's model.json, with what a loader needs to know to feed it.
+    // The checkpoint's model.json ending in probabilities, with what a loader needs to know to feed it.
     const modelJson = {
-      ...model.json,
+      ...withSoftmaxOutputs(model.json),
       userDefinedMetadata: {
         graphemeStudio: {
           inputSize: size,
           normalization: state.normalization,
           outputs: [...COMPONENTS],
-          outputsAre: 'logits',
+          outputsAre: 'probabilities',
         },
       },
     };
@@ -119,7 +105,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
     format: CARD_FORMAT,
     version: CARD_VERSION,
     exportedAt: isoTime(now),
-    appVersion: APP_VERSION,
+    appVersion,
     exportFormat: format,
     run: {
       id: run.id,
@@ -140,7 +126,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
       train: counts.train || (run.summary.split?.train ?? 0),
       val: counts.val || (run.summary.split?.val ?? 0),
       splitMethod: run.summary.split?.method ?? null,
-      classesInTraining: classesInTraining(project, runId),
+      classesInTraining: runs.classesInTraining(runId),
     },
     metrics: {
       exported: exported ? { epoch: exported.epoch, val: exported.val } : null,
@@ -158,7 +144,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
     },
     outputs: COMPONENTS.map((name) => ({ name, classes: CLASS_COUNTS[name] })),
     outputNotes: {
-      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of logits: apply softmax over the last axis for probabilities',
+      tfjs: 'three tensors in the order root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
       onnx: 'three tensors named root, vowel, consonant, each [batch, classes] of probabilities (softmax already applied)',
     },
     files: {},
@@ -169,7 +155,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
       'model.onnx',
       encodeModel({
         graphName: `${state.config.arch}_x3`,
-        producerVersion: APP_VERSION,
+        producerVersion: appVersion,
         docString: 'Bengali grapheme root/vowel/consonant classifier exported by Grapheme Studio; see model-card.md.',
         metadata: {
           input_size: String(size),
@@ -194,7 +180,7 @@ function buildFiles(project: Project, runId: number, format: ExportFormat, now: 
 export function exportRun(project: Project, runId: number, opts: ExportOptions, now = Date.now()): ModelExport {
   const out = resolve(opts.out);
   checkTarget(out);
-  const files = buildFiles(project, runId, opts.format, now);
+  const files = buildFiles(project, runId, opts, now);
   const tmp = join(dirname(out), `.${basename(out)}.export-${randomBytes(4).toString('hex')}`);
   try {
     mkdirSync(tmp);
@@ -211,7 +197,7 @@ export function exportRun(project: Project, runId: number, opts: ExportOptions, 
       throw new AppError('conflict', `${out} is not empty: export into a new or empty folder`);
     throw new AppError('bad_input', `cannot write the export beside ${out}: ${e.code ?? ''} ${e.message}`.trim());
   }
-  const runs = new RunStore(project.db);
+  const runs = project.runs;
   const previous = runs.get(runId)?.summary.exports ?? [];
   runs.patchSummary(runId, { exports: [...previous, { out, format: opts.format, at: now }].slice(-20) });
   return {

@@ -15,9 +15,9 @@ import type { ModelImport } from '../contract/training.js';
 import type { Project } from '../store/project.js';
 import type { TrainState } from '../train/checkpoint.js';
 import { resolveConfig } from '../train/config.js';
-import { RunStore } from '../train/runs.js';
 import { readLayersModel, type LayersModelFiles } from './layers-model.js';
 import { CARD_FORMAT, type ModelCard } from './model-card.js';
+import { withoutSoftmaxOutputs } from './softmax-outputs.js';
 import { convertLayersModel } from './to-onnx.js';
 
 const bad = (message: string) => new AppError('bad_input', message);
@@ -86,11 +86,8 @@ function checkLabels(dir: string): void {
   }
 }
 
-/**
- * Imports the export in `dir` into `project` as a new done run. `checkpointDir`
- * says where a run's checkpoint lives (TrainingManager.checkpointDir).
- */
-export function importModel(project: Project, dir: string, checkpointDir: (runId: number) => string): ModelImport {
+/** Imports the export in `dir` into `project` as a new done run, its checkpoint where the project keeps runs. */
+export function importModel(project: Project, dir: string): ModelImport {
   const from = resolve(dir);
   if (!existsSync(from) || !statSync(from).isDirectory()) throw bad(`${from} is not a folder`);
   if (project.path === ':memory:') throw bad('importing a model needs a project file, not :memory:');
@@ -108,10 +105,11 @@ export function importModel(project: Project, dir: string, checkpointDir: (runId
   } catch (err) {
     throw bad(`model-card.json in ${from}: ${(err as Error).message}`);
   }
-  const model = readLayersModel(tfjsDir);
+  // The checkpoint holds logits, as a trained run's does: the export's softmax layers go.
+  const model = withoutSoftmaxOutputs(readLayersModel(tfjsDir));
   checkModel(from, model, config.size);
 
-  const runs = new RunStore(project.db);
+  const runs = project.runs;
   const state: TrainState = {
     config,
     epoch: card.run.checkpoint.epoch,
@@ -129,7 +127,7 @@ export function importModel(project: Project, dir: string, checkpointDir: (runId
     const runId = project.db.transaction(() => {
       const split = { train: card.data.train, val: card.data.val, singletons: 0, method: `imported from ${from}` };
       const id = runs.create(config, { train: [], val: [] }, split);
-      const target = checkpointDir(id);
+      const target = project.runDir(id).checkpoint;
       // A folder left by a deleted run with the same id is not this run's.
       rmSync(target, { recursive: true, force: true });
       rmSync(`${target}.old`, { recursive: true, force: true });

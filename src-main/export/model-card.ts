@@ -165,7 +165,7 @@ node predict.mjs image.png [more.png ...]
 pip install numpy pillow onnxruntime
 python predict.py image.png [more.png ...]
 \`\`\`
-Load the TF.js model with \`tf.loadLayersModel('file://.../tfjs/model.json')\` (or over HTTP in a browser).
+Load the TF.js model with \`tf.loadLayersModel('file://.../tfjs/model.json')\` (or over HTTP in a browser); \`model.predict\` returns probabilities, the same as \`model.onnx\` within 1e-4 (both end in a softmax).
 \`grapheme-studio import-model --db PROJECT.sqlite --dir THIS_FOLDER\` brings it back into any project.
 
 ## Files

@@ -9,6 +9,7 @@ export const PREDICT_MJS = `#!/usr/bin/env node
 //   npm install onnxruntime-node sharp
 //   node predict.mjs [--json] [--probs] image.png [more.png ...]
 // The preprocessing below follows model-card.json ("input.preprocessing").
+// model.onnx outputs probabilities per head (softmax applied), as tfjs/model.json does.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -131,6 +132,7 @@ export const PREDICT_PY = `#!/usr/bin/env python3
     python predict.py [--json] [--probs] image.png [more.png ...]
 
 The preprocessing follows model-card.json ("input.preprocessing").
+model.onnx outputs probabilities per head (softmax applied), as tfjs/model.json does.
 """
 import json
 import math

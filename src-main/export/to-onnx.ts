@@ -9,7 +9,7 @@
  */
 import { AppError } from '../contract/envelope.js';
 import { layerWeight, type KerasLayer, type LayersModelFiles, type Weight } from './layers-model.js';
-import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValue } from './onnx-proto.js';
+import type { OnnxNode, OnnxTensor, OnnxValue } from './onnx-proto.js';
 
 /** Per-sample shape in ONNX layout: [C, H, W] for images, [F] for features. */
 type Shape = number[];
@@ -334,5 +334,3 @@ export function convertLayersModel(model: LayersModelFiles, opts: ConvertOptions
   });
   return { nodes: b.nodes, initializers: b.initializers, inputs, outputs };
 }
-
-export type { OnnxModel };

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { encodeImage, type Encoded } from './encode.js';
-import { workerScript } from '../store/worker-script.js';
+import { builtScript } from '../shared/app-files.js';
 
 type Pending = { resolve: (e: Encoded) => void; reject: (err: Error) => void };
 
@@ -16,7 +16,7 @@ export class EncodePool {
   private nextId = 0;
 
   constructor(size = Math.max(1, availableParallelism())) {
-    const script = workerScript(import.meta.url, 'ingest', 'encode-worker.js');
+    const script = builtScript('ingest/encode-worker.js');
     if (!script) return;
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);

@@ -2,7 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { AppError } from '../contract/envelope.js';
 import type { Project } from '../store/project.js';
 import { composeGrapheme } from '../store/taxonomy.js';
-import { csvField } from './csv.js';
+import { csvField } from '../shared/csv.js';
 
 export const EXPORT_HEADER = 'image_id,grapheme_root,vowel_diacritic,consonant_diacritic,grapheme';
 

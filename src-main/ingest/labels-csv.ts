@@ -4,7 +4,7 @@ import { AppError } from '../contract/envelope.js';
 import { CLASS_COUNTS, type ImportSummary } from '../contract/domain.js';
 import type { LabelChange } from '../store/labels.js';
 import type { Project } from '../store/project.js';
-import { parseCsv } from './csv.js';
+import { parseCsv } from '../shared/csv.js';
 import { ImportJob, type ImportOptions } from './job.js';
 
 /** Resolves a row's key to an image id, or returns the reason it cannot. */

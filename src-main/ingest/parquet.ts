@@ -20,21 +20,22 @@ export const PARQUET_PIXELS = PARQUET_HEIGHT * PARQUET_WIDTH;
  */
 export const SLAB_ROWS = 8192;
 
+/** Bytes [start, end) of the file; a short read is an error (the file is truncated). */
+async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
+  // Unpooled: the Buffer owns its whole ArrayBuffer, which can be handed out without a copy.
+  const buf = Buffer.allocUnsafeSlow(Math.max(0, end - start));
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);
+    if (bytesRead === 0) throw new Error('unexpected end of file');
+    got += bytesRead;
+  }
+  return buf.buffer as ArrayBuffer;
+}
+
+/** The file as hyparquet reads its metadata. */
 function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
-  return {
-    byteLength: size,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const stop = Math.min(end ?? size, size);
-      const buf = Buffer.allocUnsafeSlow(Math.max(0, stop - start));
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await handle.read(buf, got, buf.length - got, start + got);
-        if (bytesRead === 0) throw new Error('unexpected end of file');
-        got += bytesRead;
-      }
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
-    },
-  };
+  return { byteLength: size, slice: (start, end) => readRange(handle, start, Math.min(end ?? size, size)) };
 }
 
 interface Layout {
@@ -155,7 +156,11 @@ async function importOneParquet(
   }
 }
 
-/** Per-file column readers, built once: hyparquet's own planner is quadratic in the column count. */
+/**
+ * Where each column chunk of a row group lies and how to decode it, worked out
+ * once per row group (not per slab or page): hyparquet's own planner is
+ * quadratic in the column count.
+ */
 interface ColumnReader {
   startByte: number;
   endByte: number;
@@ -197,7 +202,11 @@ function columnReaders(
   return { id: get(layout.idColumn), pixels: layout.pixelColumns.map(get) };
 }
 
-/** Decodes rows [selectStart, selectEnd) of one column chunk, calling put(row, value) for each. */
+/**
+ * The pages of one column chunk (found at `byteOffset` in `bytes`) that cover
+ * rows [selectStart, selectEnd), as hyparquet decodes them; `skipped` is the
+ * row the first returned page starts at.
+ */
 function readPages(
   bytes: ArrayBuffer,
   byteOffset: number,
@@ -309,17 +318,6 @@ async function decodeSlab(
     c0 = c1;
   }
   return ids;
-}
-
-async function readRange(file: FileHandle, start: number, end: number): Promise<ArrayBuffer> {
-  const buf = Buffer.allocUnsafeSlow(end - start);
-  let got = 0;
-  while (got < buf.length) {
-    const { bytesRead } = await file.read(buf, got, buf.length - got, start + got);
-    if (bytesRead === 0) throw new Error('unexpected end of file');
-    got += bytesRead;
-  }
-  return buf.buffer as ArrayBuffer;
 }
 
 type Queued = { imageId: string; source: string; encoded: Promise<Encoded> }[];

@@ -1,7 +1,4 @@
-import { constants, deflate, deflateSync } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const deflateAsync = promisify(deflate);
+import { constants, deflateSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -39,11 +36,6 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  */
 export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Buffer {
   return assemble(width, height, deflateSync(paethFiltered(pixels, width, height), DEFLATE));
-}
-
-/** As encodeGrayPng, with compression on libuv's thread pool. */
-export async function encodeGrayPngAsync(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return assemble(width, height, await deflateAsync(paethFiltered(pixels, width, height), DEFLATE));
 }
 
 const DEFLATE = { level: 6, strategy: constants.Z_RLE };

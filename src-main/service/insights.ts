@@ -3,47 +3,43 @@
  * with a run's checkpoint (in the trainer process, in chunks), stores full
  * probabilities, and answers confusion, suspects and suggestions from them.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import type { RunConfusion, ScoreResult, ScoreScope, SuspectsResult } from '../contract/insights.js';
-import { CLASS_COUNTS } from '../contract/domain.js';
 import type { Prediction } from '../contract/training.js';
-import { PredictionStore, probsFromPrediction } from '../store/predictions.js';
 import type { Project } from '../store/project.js';
-import type { TrainingManager } from '../train/supervisor.js';
+import type { Supervisor } from './training/supervisor.js';
 
 /** Images per trainer process: bounds the message size (186 probabilities each) and keeps memory flat. */
 const CHUNK = 2000;
 
 export class Insights {
-  readonly store: PredictionStore;
   /** One scoring per run and scope at a time; callers of the same work share it. */
   private readonly inflight = new Map<string, Promise<ScoreResult>>();
 
   constructor(
     private readonly project: Project,
-    private readonly training: () => TrainingManager,
-  ) {
-    this.store = new PredictionStore(project.db);
+    private readonly supervisor: () => Supervisor,
+  ) {}
+
+  private get store() {
+    return this.project.predictions;
   }
 
   private run(runId: number) {
-    const run = this.training().runs.get(runId);
+    const run = this.project.runs.get(runId);
     if (!run) throw new AppError('not_found', `run ${runId} does not exist`);
     return run;
   }
 
   /** Predicts with every class's probability and stores them. */
   private async predictAndStore(runId: number, ids: readonly number[]): Promise<void> {
-    const k = CLASS_COUNTS.root;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      const predictions: Prediction[] = await this.training().predict(runId, chunk, k);
+      const probs = await this.supervisor().predictProbs(runId, chunk);
       if (!this.project.db.open) return;
       this.store.save(
         runId,
-        predictions.map((p) => ({ imageId: p.imageId, probs: probsFromPrediction(p) })),
+        chunk.map((imageId, n) => ({ imageId, probs: probs[n]! })),
       );
     }
   }
@@ -95,13 +91,9 @@ export class Insights {
   /** Deletes a run that is not training, its rows and its checkpoint folder. */
   deleteRun(runId: number): { deleted: boolean } {
     this.run(runId);
-    const training = this.training();
     // A 'running' status without a live trainer is a run the app lost in a crash: deletable.
-    if (training.pid(runId) !== undefined)
+    if (this.supervisor().pid(runId) !== undefined)
       throw new AppError('conflict', `run ${runId} is training: stop it before deleting it`);
-    const deleted = this.store.deleteRun(runId);
-    // <project>.runs/run-N holds its checkpoints; nothing else lives there.
-    rmSync(dirname(training.checkpointDir(runId)), { recursive: true, force: true });
-    return { deleted };
+    return { deleted: this.project.deleteRun(runId) };
   }
 }

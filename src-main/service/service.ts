@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Handlers, ParsedInput } from '../contract/calls.js';
 import { AppError } from '../contract/envelope.js';
 import type { ImportSummary } from '../contract/domain.js';
-import type { EventName, Events } from '../contract/events.js';
 import { exportLabels } from '../ingest/export-labels.js';
 import { importFolder } from '../ingest/folder.js';
 import type { ImportOptions } from '../ingest/job.js';
@@ -10,15 +9,14 @@ import { importLabels } from '../ingest/labels-csv.js';
 import { importParquet } from '../ingest/parquet.js';
 import { importPaths } from '../ingest/paths.js';
 import type { Project } from '../store/project.js';
-import type { TrainerLauncher } from '../train/launcher.js';
-import { TrainingManager } from '../train/supervisor.js';
 import { exportRun } from '../export/export.js';
 import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
 import { thumbSheet } from './thumb-sheet.js';
-import { APP_VERSION } from './version.js';
-
-export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
+import { APP_VERSION } from '../shared/app-files.js';
+import type { Emit } from './emit.js';
+import type { TrainerLauncher } from './training/launcher.js';
+import { Supervisor } from './training/supervisor.js';
 
 /**
  * Implements every call of the contract over one open project. It knows
@@ -30,20 +28,14 @@ export class Service {
 
   constructor(
     readonly project: Project,
-    /** How trainer processes start: child_process.fork by default, utilityProcess in Electron (train/launcher.ts). */
+    /** How trainer processes start: child_process.fork by default, utilityProcess in Electron (training/launcher.ts). */
     private readonly options: { trainerLauncher?: TrainerLauncher } = {},
-  ) {
-    // A run's stored predictions belong to the checkpoint that made them: forget them when it changes.
-    this.listeners.add((event, payload) => {
-      if (event === 'training.started' || event === 'training.epoch' || event === 'training.done')
-        this.insights.store.clear((payload as { runId: number }).runId);
-    });
-  }
+  ) {}
 
   /** Predictions of trained runs: confusion drill-down, suspects, suggestions, uncertainty order. */
   private insightsInstance: Insights | undefined;
   get insights(): Insights {
-    return (this.insightsInstance ??= new Insights(this.project, () => this.training));
+    return (this.insightsInstance ??= new Insights(this.project, () => this.supervisor));
   }
 
   /** Subscribes to every event; returns the unsubscribe function. */
@@ -56,10 +48,10 @@ export class Service {
     for (const l of this.listeners) l(event, payload);
   };
 
-  private trainingManager: TrainingManager | undefined;
-  /** Runs and trainer processes; created on first use. */
-  get training(): TrainingManager {
-    return (this.trainingManager ??= new TrainingManager(this.project, this.emit, this.options.trainerLauncher));
+  private supervisorInstance: Supervisor | undefined;
+  /** Trainer processes; created on first use. */
+  get supervisor(): Supervisor {
+    return (this.supervisorInstance ??= new Supervisor(this.project, this.emit, this.options.trainerLauncher));
   }
 
   /** Runs an import as a cancellable job that reports progress as events. */
@@ -120,11 +112,12 @@ export class Service {
     'taxonomy.get': () => this.project.taxonomy,
     'stats.get': () => this.project.labels.stats(),
     'images.page': (input) =>
-      this.runFilter(input) ? this.insights.store.page(input) : this.project.images.page(input),
+      this.runFilter(input) ? this.project.predictions.page(input) : this.project.images.page(input),
     'images.ids': (input) => ({
-      ids: this.runFilter(input) ? this.insights.store.ids(input) : this.project.images.ids(input),
+      ids: this.runFilter(input) ? this.project.predictions.ids(input) : this.project.images.ids(input),
     }),
     'images.sheet': ({ ids, width }) => thumbSheet(this.project.images, ids, width),
+    'images.resolve': ({ names }) => ({ images: names.map((n) => this.resolveImage(n)) }),
     'images.get': ({ id }) => {
       const img = this.project.images.get(id);
       if (!img) throw new AppError('not_found', `Image ${id} does not exist.`);
@@ -171,15 +164,15 @@ export class Service {
       return { cancelled: job !== undefined };
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
-    'training.start': (config) => this.training.start(config as Parameters<TrainingManager['start']>[0]),
-    'training.stop': ({ runId }) => this.training.stop(runId),
-    'training.resume': ({ runId }) => this.training.resume(runId),
-    'runs.list': () => this.training.list(),
-    'runs.get': ({ runId }) => this.training.get(runId),
-    'runs.eval': async ({ runId, split }) => ({ runId, split, ...(await this.training.evaluate(runId, split)) }),
+    'training.start': (config) => this.supervisor.start(config as Parameters<Supervisor['start']>[0]),
+    'training.stop': ({ runId }) => this.supervisor.stop(runId),
+    'training.resume': ({ runId }) => this.supervisor.resume(runId),
+    'runs.list': () => this.supervisor.list(),
+    'runs.get': ({ runId }) => this.supervisor.get(runId),
+    'runs.eval': async ({ runId, split }) => ({ runId, split, ...(await this.supervisor.evaluate(runId, split)) }),
     'runs.predict': async ({ runId, imageIds, k }) => ({
       runId,
-      predictions: await this.training.predict(runId, imageIds, k),
+      predictions: await this.supervisor.predict(runId, imageIds, k),
     }),
     'runs.delete': ({ runId }) => this.insights.deleteRun(runId),
     'runs.score': ({ runId, scope, force }) => this.insights.score(runId, scope, force),
@@ -189,9 +182,20 @@ export class Service {
       runId,
       predictions: await this.insights.suggest(runId, imageIds, k),
     }),
-    'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out }),
-    'runs.importModel': ({ dir }) => importModel(this.project, dir, (id) => this.training.checkpointDir(id)),
+    'runs.export': ({ runId, format, out }) => exportRun(this.project, runId, { format, out, appVersion: APP_VERSION }),
+    'runs.importModel': ({ dir }) => importModel(this.project, dir),
   };
+
+  /** An image by its name, else by its database id written as text. */
+  private resolveImage(name: string): { id: number; name: string } {
+    const { images } = this.project;
+    const byName = images.idByName(name);
+    if (byName !== undefined) return { id: byName, name };
+    const id = Number(name);
+    const img = Number.isInteger(id) && id > 0 ? images.get(id) : undefined;
+    if (!img) throw new AppError('not_found', `no image with id or name ${JSON.stringify(name)}`);
+    return { id, name: img.imageId };
+  }
 
   /** Whether an image filter reads a run's predictions (`pred`, `order`); they need `run`. */
   private runFilter(f: ParsedInput<'images.ids'>): boolean {
@@ -200,14 +204,14 @@ export class Service {
       throw new AppError('invalid_input', 'pred and order=uncertainty need run', [
         { path: 'run', message: 'required' },
       ]);
-    if (f.run !== undefined && !this.training.runs.get(f.run))
+    if (f.run !== undefined && !this.project.runs.get(f.run))
       throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;
   }
 
   close(): void {
     for (const job of this.jobs.values()) job.abort();
-    this.trainingManager?.close();
+    this.supervisorInstance?.close();
     this.project.close();
   }
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsv } from '../ingest/csv.js';
+import { parseCsv } from '../shared/csv.js';
 import { importFolder } from '../ingest/folder.js';
 import { Project } from '../store/project.js';
-import { resourcesDir } from '../store/resources.js';
+import { resourcesDir } from '../shared/app-files.js';
 import type { LabelChange } from '../store/labels.js';
 
 /** Where the app keeps its projects unless told otherwise (GRAPHEME_STUDIO_HOME). */

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
-import { sqliteNativeBinding } from './native.js';
+import { sqliteNativeBinding } from '../shared/app-files.js';
 
 export type DB = Database.Database;
 

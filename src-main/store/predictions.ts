@@ -38,10 +38,10 @@ export function topK(p: Float32Array, k: number): TopK[] {
     .slice(0, k);
 }
 
-/** A prediction's top-k lists (k = every class) back into the flat probability vector. */
-export function probsFromPrediction(p: Prediction): Float32Array {
-  const out = new Float32Array(PROBS_LENGTH);
-  for (const c of COMPONENTS) for (const t of p[c]) out[OFFSET[c] + t.classId] = t.prob;
+/** The k most probable classes of each component, from an image's flat probabilities. */
+export function topKPrediction(imageId: number, probs: Float32Array, k: number): Prediction {
+  const out = { imageId } as Prediction;
+  for (const c of COMPONENTS) out[c] = topK(slice(probs, c), k);
   return out;
 }
 
@@ -114,10 +114,7 @@ export class PredictionStore {
     const stored = this.probs(runId, imageIds);
     return imageIds.flatMap((imageId) => {
       const p = stored.get(imageId);
-      if (!p) return [];
-      const out = { imageId } as Prediction;
-      for (const c of COMPONENTS) out[c] = topK(slice(p, c), k);
-      return [out];
+      return p ? [topKPrediction(imageId, p, k)] : [];
     });
   }
 
@@ -235,10 +232,5 @@ export class PredictionStore {
     if (more) rows.pop();
     const total = this.db.prepare(`SELECT count(*) FROM ${from} WHERE ${where}`).pluck().get(params) as number;
     return { items: rows.map(toSummary), next: more ? rows[rows.length - 1]!.id : null, total };
-  }
-
-  /** Deletes a run's rows; epochs, batches, splits and predictions go with it (ON DELETE CASCADE). */
-  deleteRun(runId: number): boolean {
-    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
   }
 }

@@ -1,19 +1,23 @@
-import { basename } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Taxonomy } from '../contract/domain.js';
+import { builtScript, sqliteNativeBinding } from '../shared/app-files.js';
 import { openDatabase, type DB } from './db.js';
 import { ImageStore } from './images.js';
 import { LabelStore } from './labels.js';
+import { PredictionStore } from './predictions.js';
+import { RunStore } from './runs.js';
 import { loadTaxonomy, seedTaxonomy } from './taxonomy.js';
 import { SCHEMA_VERSION } from './migrations/index.js';
-import { sqliteNativeBinding } from './native.js';
-import { workerScript } from './worker-script.js';
 
 /** One open project file and the stores over it. */
 export class Project {
   readonly db: DB;
   readonly images: ImageStore;
   readonly labels: LabelStore;
+  readonly runs: RunStore;
+  readonly predictions: PredictionStore;
   readonly taxonomy: Taxonomy;
 
   constructor(readonly path: string) {
@@ -21,6 +25,8 @@ export class Project {
     seedTaxonomy(this.db);
     this.images = new ImageStore(this.db);
     this.labels = new LabelStore(this.db);
+    this.runs = new RunStore(this.db);
+    this.predictions = new PredictionStore(this.db);
     this.taxonomy = loadTaxonomy(this.db);
   }
 
@@ -30,6 +36,22 @@ export class Project {
 
   get schemaVersion(): number {
     return SCHEMA_VERSION;
+  }
+
+  /**
+   * Where a run lives on disk: `<project>.runs/run-N/` beside the project
+   * file, nothing else in it; its current checkpoint in `last/`.
+   */
+  runDir(runId: number): { dir: string; checkpoint: string } {
+    const dir = join(dirname(this.path), `${basename(this.path, extname(this.path))}.runs`, `run-${runId}`);
+    return { dir, checkpoint: join(dir, 'last') };
+  }
+
+  /** Deletes a run: its rows (epochs, batches, splits, predictions with it) and its folder. */
+  deleteRun(runId: number): boolean {
+    const deleted = this.runs.delete(runId);
+    rmSync(this.runDir(runId).dir, { recursive: true, force: true });
+    return deleted;
   }
 
   private checkpointer: Worker | undefined;
@@ -42,7 +64,7 @@ export class Project {
    */
   startBackgroundCheckpoints(everyMs = 1_000): void {
     if (this.checkpointer || this.path === ':memory:') return;
-    const script = workerScript(import.meta.url, 'store', 'checkpoint-worker.js');
+    const script = builtScript('store/checkpoint-worker.js');
     if (!script) return;
     const nativeBinding = sqliteNativeBinding();
     this.checkpointer = new Worker(script, { workerData: { file: this.path, everyMs, nativeBinding } });

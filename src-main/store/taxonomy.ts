@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component, Taxonomy } from '../contract/domain.js';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
-import { parseCsv } from '../ingest/csv.js';
+import { parseCsv } from '../shared/csv.js';
 import type { DB } from './db.js';
-import { resourcesDir } from './resources.js';
+import { resourcesDir } from '../shared/app-files.js';
 
 const CSV_COMPONENT: Record<string, Component> = {
   grapheme_root: 'root',

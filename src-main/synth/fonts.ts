@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { resourcesDir } from '../store/resources.js';
+import { resourcesDir } from '../shared/app-files.js';
 import { FontFileError, familyName, fontKind, weightClass, woffToSfnt } from './woff.js';
 
 export { FontFileError } from './woff.js';

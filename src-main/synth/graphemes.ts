@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLASS_COUNTS, type Taxonomy } from '../contract/domain.js';
 import { composeGrapheme } from '../contract/grapheme.js';
-import { resourcesDir } from '../store/resources.js';
+import { resourcesDir } from '../shared/app-files.js';
 
 export interface GraphemeEntry {
   text: string;

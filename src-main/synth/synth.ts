@@ -4,7 +4,7 @@
  * pretraining run that stops at step k resumes with the very same images.
  */
 import type { Taxonomy } from '../contract/domain.js';
-import { rng } from '../train/random.js';
+import { rng } from '../shared/random.js';
 import { fontSpecs, openFont, type Font, type FontSpec } from './fonts.js';
 import { byRoot, readGraphemeList, renderSet, type GraphemeEntry } from './graphemes.js';
 import { verifyFonts } from './render.js';

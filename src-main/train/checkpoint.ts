@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from './config.js';
-import { checkpointPath } from './checkpoint-path.js';
+import { checkpointPath } from '../store/checkpoint-path.js';
 
 export { checkpointPath };
 

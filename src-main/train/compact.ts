@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointPath } from './checkpoint-path.js';
+import { checkpointPath } from '../store/checkpoint-path.js';
 
 interface Spec {
   name: string;

@@ -2,6 +2,7 @@
  * Throttles the per-batch stream to a few progress messages a second while
  * keeping every batch's loss (sent along in `points`) for the run record.
  */
+import { smoothNext } from '../contract/smoothing.js';
 import type { BatchPoint, EngineInfo, TrainingProgress } from '../contract/training.js';
 
 export const PROGRESS_INTERVAL_MS = 250;
@@ -32,7 +33,7 @@ export class ProgressStream {
     force: boolean,
   ) {
     this.steps++;
-    this.smoothed = Number.isNaN(this.smoothed) ? point.loss : 0.9 * this.smoothed + 0.1 * point.loss;
+    this.smoothed = smoothNext(this.smoothed, point.loss);
     this.pending.push(point);
     this.windowImages += images;
     this.at = at;

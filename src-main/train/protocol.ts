@@ -5,13 +5,11 @@ import type {
   EvalMetrics,
   Confusion,
   EvalSplit,
-  Prediction,
   TrainConfig,
   TrainingProgress,
 } from '../contract/training.js';
 
-export type { BatchPoint, EngineInfo, EpochResult, EvalSplit, Prediction, TopK } from '../contract/training.js';
-export type Progress = TrainingProgress;
+export type { EngineInfo, EpochResult } from '../contract/training.js';
 
 export type ToWorker =
   | {
@@ -39,14 +37,12 @@ export type ToWorker =
       dbPath: string;
       checkpointDir: string;
       imageIds: number[];
-      k: number;
       engine: TrainConfig['engine'];
     }
   | { type: 'stop' };
 
 export type FromWorker =
   | ({ type: 'engine'; size: number } & EngineInfo)
-  | { type: 'split'; train: number; val: number }
   | ({ type: 'progress' } & TrainingProgress)
   | ({ type: 'epoch' } & EpochResult)
   | { type: 'checkpoint'; epoch: number; step: number; dir: string }
@@ -54,4 +50,5 @@ export type FromWorker =
   | { type: 'stopped'; epoch: number; step: number }
   | { type: 'failed'; error: string }
   | { type: 'evaluated'; metrics: EvalMetrics; confusion: Confusion }
-  | { type: 'predicted'; predictions: Prediction[] };
+  /** Per image, in the order asked: 168 root, 11 vowel, then 7 consonant probabilities. */
+  | { type: 'predicted'; probs: number[][] };

@@ -6,11 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
 import { openDatabase, type DB } from '../store/db.js';
+import { RunStore } from '../store/runs.js';
 import { readState } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
 import { GPU_DEFAULT_SIZE } from './config.js';
 import { selectEngine } from './engines.js';
-import type { FromWorker, Prediction, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
 
@@ -40,14 +41,8 @@ function send(msg: FromWorker): Promise<void> {
 }
 const flush = () => Promise.all([...pending]);
 
-function runSplit(db: DB, runId: number, split: 'train' | 'val' | 'all'): number[] {
-  const sql =
-    split === 'all'
-      ? 'SELECT image_id FROM run_splits WHERE run_id = ? ORDER BY image_id'
-      : 'SELECT image_id FROM run_splits WHERE run_id = ? AND split = ? ORDER BY image_id';
-  const stmt = db.prepare(sql).pluck();
-  return (split === 'all' ? stmt.all(runId) : stmt.all(runId, split)) as number[];
-}
+/** A run's images of a split, read through the store on this process's read-only connection. */
+const runSplit = (db: DB, runId: number, split: 'train' | 'val' | 'all') => new RunStore(db).splitImages(runId, split);
 
 async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   const engine = await selectEngine(job.config.engine);
@@ -58,7 +53,6 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   await send({ type: 'engine', ...info, size: config.size });
   const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), config.size);
   const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), config.size);
-  await send({ type: 'split', train: trainSet.ids.length, val: valSet.ids.length });
   const initDir = resumeFrom ? null : (job.initDir ?? null);
   // A model starts from weights that expect their own input scaling.
   const normalization =
@@ -103,18 +97,10 @@ async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
   for (let i = 0; i < n; i++) ds.pixels.set(await imagePixels(db, job.imageIds[i]!, size), i * size * size);
   const model = await loadModel(job.checkpointDir);
   const probs = await predictProbs(model, ds, state.normalization, 64);
-  const predictions: Prediction[] = job.imageIds.map((imageId, i) => {
-    const p = { imageId } as Prediction;
-    for (const c of COMPONENTS) p[c] = topK(probs[c].subarray(i * CLASS_COUNTS[c], (i + 1) * CLASS_COUNTS[c]), job.k);
-    return p;
-  });
-  await send({ type: 'predicted', predictions });
-}
-
-export function topK(probs: Float32Array, k: number): { classId: number; prob: number }[] {
-  return Array.from(probs, (prob, classId) => ({ classId, prob }))
-    .sort((a, b) => b.prob - a.prob)
-    .slice(0, Math.min(k, probs.length));
+  const flat = job.imageIds.map((_, i) =>
+    COMPONENTS.flatMap((c) => Array.from(probs[c].subarray(i * CLASS_COUNTS[c], (i + 1) * CLASS_COUNTS[c]))),
+  );
+  await send({ type: 'predicted', probs: flat });
 }
 
 async function handle(job: ToWorker) {

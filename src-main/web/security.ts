@@ -55,17 +55,3 @@ export function tokenMatches(presented: string | undefined, token: string): bool
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-/** Content-Security-Policy of the renderer, in browser mode and in Electron alike. */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');

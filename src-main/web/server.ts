@@ -7,8 +7,8 @@ import { createDispatcher } from '../contract/dispatcher.js';
 import { fail, type Envelope, type ErrorCode } from '../contract/envelope.js';
 import type { Service } from '../service/service.js';
 import { logInternalError } from '../service/log.js';
-import { contentType } from './mime.js';
-import { CSP, allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
+import { CSP, contentType } from '../shared/renderer-files.js';
+import { allowedHosts, checkHostAndOrigin, newToken, presentedToken, tokenMatches } from './security.js';
 
 export interface ServeOptions {
   host?: string;

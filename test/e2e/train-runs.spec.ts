@@ -1,5 +1,5 @@
 /**
- * The Runs page (#/models) over real browser mode: two real tiny runs are
+ * The Runs page (#/runs) over real browser mode: two real tiny runs are
  * listed with config, engine and metrics, their curves overlay, one exports
  * to a folder through the export call, and one is deleted with its files.
  */
@@ -12,7 +12,7 @@ const SHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 test.setTimeout(150_000);
 
 test('Runs page: every run with its metrics, two runs overlaid, export, delete', async ({ page, studio }) => {
-  await page.goto(studio.openUrl.replace('#/label', '#/models'));
+  await page.goto(studio.openUrl.replace('#/label', '#/runs'));
   await expect(page.getByText('No run yet')).toBeVisible();
   for (const lr of [0.001, 0.003]) {
     const { runId } = await callApi<{ runId: number }>(page, 'training.start', { ...TINY, epochs: 1, lr });
@@ -22,7 +22,11 @@ test('Runs page: every run with its metrics, two runs overlaid, export, delete',
       })
       .toBe('done');
   }
+  // The page's old address (#/models) still opens it.
+  await page.goto(studio.openUrl.replace('#/label', '#/models'));
   await page.reload();
+  await expect(page.getByRole('heading', { name: 'Runs', level: 1 })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Runs' })).toHaveAttribute('aria-current', 'page');
   const rows = page.getByTestId('run-row');
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toContainText('#2');

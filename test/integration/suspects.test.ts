@@ -39,7 +39,7 @@ async function trained(folder: string, labels: string, config: Partial<TrainConf
   const service = new Service(new Project(join(dir, 'project.sqlite')));
   await service.importFolder({ folder, labels });
   const { runId } = await service.handlers['training.start'](config);
-  const run = await service.training.wait(runId);
+  const run = await service.supervisor.wait(runId);
   expect(run.error).toBeNull();
   return { dir, service, runId };
 }
@@ -110,11 +110,11 @@ describe('suspect labels', () => {
     expect(before.checked).toBe(val.length);
 
     // Plant: on images whose vowel the model reads correctly, an annotator's slip to another vowel (seeded random).
-    const stored = service.insights.store.probs(runId, val);
+    const stored = service.project.predictions.probs(runId, val);
     const candidates = val
       .map((id) => {
         const img = service.project.images.get(id)!;
-        const p = service.insights.store.suggestions(runId, [id], 11)[0]!;
+        const p = service.project.predictions.suggestions(runId, [id], 11)[0]!;
         return { id, img, top: p.vowel[0]!, wrong: 0 };
       })
       .filter((c) => c.top.classId === c.img.vowel && stored.has(c.id))
@@ -189,7 +189,7 @@ describe('predictions of a run on real handwriting', () => {
         pred: { component, cls: p },
       });
       expect(ids).toHaveLength(n);
-      const preds = service.insights.store.suggestions(runId, ids, 1);
+      const preds = service.project.predictions.suggestions(runId, ids, 1);
       for (const pr of preds) expect(pr[component][0]!.classId).toBe(p);
       for (const id of ids) expect(service.project.images.get(id)![component]).toBe(truth);
       checked++;

@@ -7,7 +7,7 @@ import { buildMenuTemplate, type MenuActions, type MenuItem } from '../../src-ma
 import { allowPermission, isAppUrl, isExternalLink, webPreferences } from '../../src-main/electron/policy.js';
 import { resolveAppUrl } from '../../src-main/electron/protocol.js';
 import { DEFAULT_BOUNDS, loadBounds, saveBounds } from '../../src-main/electron/window-state.js';
-import { CSP } from '../../src-main/web/security.js';
+import { CSP } from '../../src-main/shared/renderer-files.js';
 import { ROOT, tempDir } from '../helpers.js';
 
 describe('command line of the desktop app', () => {

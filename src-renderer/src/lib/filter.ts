@@ -1,12 +1,5 @@
 /** The image filter shared by the queue and the Browse view, and its form in the URL. */
-import {
-  COMPONENTS,
-  LABEL_STATES,
-  SPLITS,
-  type Component,
-  type LabelState,
-  type Split,
-} from '../../../src-main/contract/domain';
+import { COMPONENTS, LABEL_STATES, SPLITS, type Component, type LabelState, type Split } from '$contract/domain';
 
 export interface ImageFilter {
   state?: LabelState;

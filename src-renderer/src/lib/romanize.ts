@@ -4,7 +4,7 @@
  * Pure functions: the pickers index every class once with `searchKeys` and
  * rank matches with `matchScore`.
  */
-import type { Component, TaxonomyClass } from '../../../src-main/contract/domain.js';
+import type { Component, TaxonomyClass } from '$contract/domain';
 
 /**
  * Consonants without their inherent vowel; alternatives after the first. Retroflex

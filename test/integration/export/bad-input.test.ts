@@ -283,6 +283,10 @@ describe('runs.importModel refuses a damaged folder, naming the file, and change
   it('and imports the undamaged copy', async () => {
     const { runId: id, run } = await c2.call('runs.importModel', { dir: damaged(() => {}) });
     expect(run.status).toBe('done');
-    expect(readdirSync(target.training.checkpointDir(id)).sort()).toEqual(['model.json', 'state.json', 'weights.bin']);
+    expect(readdirSync(target.project.runDir(id).checkpoint).sort()).toEqual([
+      'model.json',
+      'state.json',
+      'weights.bin',
+    ]);
   });
 });

@@ -6,6 +6,8 @@
  *   the app's predictions on the same image files;
  * - imported into a fresh project, where it predicts exactly as before.
  */
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ import { decodeImage } from '../../../src-main/ingest/decode.js';
 import { preprocess } from '../../../src-main/ingest/preprocess.js';
 import { inProcessClient } from '../../../src-main/service/in-process.js';
 import { Service } from '../../../src-main/service/service.js';
-import { APP_VERSION } from '../../../src-main/service/version.js';
+import { APP_VERSION } from '../../../src-main/shared/app-files.js';
 import { Project } from '../../../src-main/store/project.js';
 import { ROOT, FORMS } from '../../helpers.js';
 
@@ -59,7 +61,7 @@ beforeAll(async () => {
   client = inProcessClient(service);
   await client.call('import.folder', { folder: FORMS, labels: join(FORMS, 'labels.csv') });
   ({ runId } = await client.call('training.start', TINY));
-  const run = await service.training.wait(runId);
+  const run = await service.supervisor.wait(runId);
   expect(run.status, run.error ?? '').toBe('done');
   out = join(dir, 'export');
   await client.call('runs.export', { runId, format: 'all', out });
@@ -86,7 +88,7 @@ describe('runs.export', () => {
       'tfjs/weights.bin',
     ]);
     const detail = await client.call('runs.get', { runId });
-    const state = JSON.parse(readFileSync(join(service.training.checkpointDir(runId), 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(service.project.runDir(runId).checkpoint, 'state.json'), 'utf8'));
     expect(card.appVersion).toBe(APP_VERSION);
     expect(card.run.id).toBe(runId);
     expect(card.run.engine).toBe('wasm');
@@ -98,7 +100,7 @@ describe('runs.export', () => {
     expect(detail.summary.exports).toEqual([{ out, format: 'all', at: Date.parse(card.exportedAt) }]);
     // The checkpoint's weights, byte for byte.
     expect(readFileSync(join(out, 'tfjs/weights.bin'))).toEqual(
-      readFileSync(join(service.training.checkpointDir(runId), 'weights.bin')),
+      readFileSync(join(service.project.runDir(runId).checkpoint, 'weights.bin')),
     );
     const md = readFileSync(join(out, 'model-card.md'), 'utf8');
     expect(md).toContain(`mean = ${state.normalization.mean}`);
@@ -122,6 +124,51 @@ describe('runs.export', () => {
         composeGrapheme(tax, r, v, k),
       );
     }
+  });
+
+  it('tfjs/model.json and model.onnx both return probabilities, equal within 1e-4 on the same real images', async () => {
+    const json = JSON.parse(readFileSync(join(out, 'tfjs/model.json'), 'utf8'));
+    expect(json.userDefinedMetadata.graphemeStudio.outputsAre).toBe('probabilities');
+    const weights = readFileSync(join(out, 'tfjs/weights.bin'));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+      }),
+    );
+    const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+    const size = card.input.size;
+    const { mean, std } = card.input.normalization;
+    const ids = (await client.call('images.ids', {})).ids.filter((id) => id % 40 === 3);
+    const x = new Float32Array(ids.length * size * size);
+    for (const [n, id] of ids.entries()) {
+      const d = await decodeImage(readFileSync((await client.call('images.get', { id })).source));
+      const pixels = preprocess(d.gray, d.width, d.height, size);
+      for (let i = 0; i < pixels.length; i++) x[n * size * size + i] = (pixels[i]! / 255 - mean) / std;
+    }
+    // One channel: NHWC and NCHW hold the same bytes.
+    const fromTfjs = tf.tidy(() => model.predict(tf.tensor4d(x, [ids.length, size, size, 1])) as tf.Tensor[]);
+    const fromOnnx = await session.run({ image: new ort.Tensor('float32', x, [ids.length, 1, size, size]) });
+    const worst = { root: 0, vowel: 0, consonant: 0 };
+    for (const [i, c] of COMPONENTS.entries()) {
+      const a = (await fromTfjs[i]!.data()) as Float32Array;
+      const b = fromOnnx[c]!.data as Float32Array;
+      expect(a.length).toBe(ids.length * CLASS_COUNTS[c]);
+      expect(b.length).toBe(a.length);
+      for (let j = 0; j < a.length; j++) worst[c] = Math.max(worst[c], Math.abs(a[j]! - b[j]!));
+      // Probabilities: every row sums to 1 (logits would not).
+      for (let n = 0; n < ids.length; n++) {
+        const row = a.subarray(n * CLASS_COUNTS[c], (n + 1) * CLASS_COUNTS[c]);
+        expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
+        expect(Math.min(...row)).toBeGreaterThanOrEqual(0);
+      }
+    }
+    console.log(`TF.js vs ONNX export on ${ids.length} real images, max |dp|:`, worst);
+    for (const c of COMPONENTS) expect(worst[c]).toBeLessThan(1e-4);
+    tf.dispose(fromTfjs);
+    model.dispose();
+    await session.release();
   });
 
   /** Runs an export's example script on real image files; the largest probability difference from the app per head. */

@@ -13,13 +13,13 @@ export const FIXTURE_CONFIG = resolveConfig({ arch: 'resnet18', size: 32, baseWi
 
 /** Records a run and writes its checkpoint; returns the run id. */
 export async function checkpointedRun(service: Service): Promise<number> {
-  const runs = service.training.runs;
+  const runs = service.project.runs;
   const runId = runs.create(
     FIXTURE_CONFIG,
     { train: [], val: [] },
     { train: 0, val: 0, singletons: 0, method: 'fixture' },
   );
-  const dir = service.training.checkpointDir(runId);
+  const dir = service.project.runDir(runId).checkpoint;
   const model = buildModel(FIXTURE_CONFIG);
   const optimizer = tf.train.adam(1e-3);
   await saveCheckpoint(dir, model, optimizer, {
@@ -38,12 +38,12 @@ export async function checkpointedRun(service: Service): Promise<number> {
 
 /** A run that never reached a checkpoint (queued, or failed before its first epoch). */
 export function runWithoutCheckpoint(service: Service): number {
-  const runs = service.training.runs;
+  const runs = service.project.runs;
   const runId = runs.create(
     FIXTURE_CONFIG,
     { train: [], val: [] },
     { train: 0, val: 0, singletons: 0, method: 'fixture' },
   );
-  runs.update(runId, { status: 'failed', checkpoint: service.training.checkpointDir(runId), error: 'killed' });
+  runs.update(runId, { status: 'failed', checkpoint: service.project.runDir(runId).checkpoint, error: 'killed' });
   return runId;
 }

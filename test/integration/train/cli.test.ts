@@ -99,5 +99,9 @@ describe('grapheme-studio train / eval / predict', () => {
     const missing = cli(['eval', '--db', db, '--run', '999', '--json']);
     expect(missing.code).toBe(1);
     expect(json(missing.stdout)).toMatchObject({ error: { code: 'not_found', message: 'run 999 does not exist' } });
+    // The first test's project is gone (tempDir is per test): this one is empty.
+    const noImage = cli(['predict', '--db', db, '--run', '1', '--image', 'nope', '--json']);
+    expect(noImage.code).toBe(1);
+    expect(json(noImage.stdout)).toEqual({ error: { code: 'not_found', message: 'no image with id or name "nope"' } });
   });
 });

@@ -11,7 +11,7 @@ import type { Events } from '../../../src-main/contract/events.js';
 import type { TrainConfig } from '../../../src-main/contract/training.js';
 import { Service } from '../../../src-main/service/service.js';
 import { Project } from '../../../src-main/store/project.js';
-import { checkpointPath } from '../../../src-main/train/checkpoint-path.js';
+import { checkpointPath } from '../../../src-main/store/checkpoint-path.js';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { fromConfusion } from '../../../src-main/train/metrics.js';
 import { FORMS } from '../../helpers.js';
@@ -53,7 +53,7 @@ describe('training run', () => {
     expect(split.train + split.val).toBe(405);
     expect(split.val).toBeGreaterThan(40);
     expect(split.singletons).toBeGreaterThan(0);
-    const run = await service.training.wait(runId);
+    const run = await service.supervisor.wait(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe('done');
     expect(run.engine).toBe('wasm');
@@ -107,20 +107,20 @@ describe('training run', () => {
   it('resumes after the trainer process is SIGKILLed, on the same split', async () => {
     const h = service.handlers;
     const { runId } = await h['training.start']({ ...TINY, epochs: 4 });
-    const ckpt = service.training.checkpointDir(runId);
+    const ckpt = service.project.runDir(runId).checkpoint;
     await until(() => checkpointPath(ckpt) !== null, 'the first checkpoint');
     const splitBefore = service.project.db
       .prepare('SELECT image_id, split FROM run_splits WHERE run_id = ?')
       .all(runId);
-    process.kill(service.training.pid(runId)!, 'SIGKILL');
-    const crashed = await service.training.wait(runId);
+    process.kill(service.supervisor.pid(runId)!, 'SIGKILL');
+    const crashed = await service.supervisor.wait(runId);
     expect(crashed.status).toBe('failed');
     expect(crashed.error).toContain('killed by SIGKILL');
     expect(of('training.failed', runId)).toHaveLength(1);
 
     const { fromEpoch } = await h['training.resume']({ runId });
     expect(fromEpoch).toBeGreaterThanOrEqual(1);
-    const done = await service.training.wait(runId);
+    const done = await service.supervisor.wait(runId);
     expect(done.error).toBeNull();
     expect(done.status).toBe('done');
     expect(done.summary.resumes).toBe(1);
@@ -140,17 +140,17 @@ describe('training run', () => {
     const { runId } = await h['training.start']({ ...TINY, epochs: 2, batch: 8 });
     await until(() => of('training.progress', runId).length > 0, 'progress');
     expect(await h['training.stop']({ runId })).toEqual({ stopping: true });
-    const stopped = await service.training.wait(runId);
+    const stopped = await service.supervisor.wait(runId);
     expect(stopped.status).toBe('stopped');
     expect(of('training.done', runId).at(-1)!.status).toBe('stopped');
     const state = JSON.parse(
-      readFileSync(join(checkpointPath(service.training.checkpointDir(runId))!, 'state.json'), 'utf8'),
+      readFileSync(join(checkpointPath(service.project.runDir(runId).checkpoint)!, 'state.json'), 'utf8'),
     ) as { epoch: number; batchInEpoch: number };
     // Stopped inside the first epoch: the checkpoint records the batch to continue from.
     expect(state.epoch).toBe(0);
     expect(state.batchInEpoch).toBeGreaterThan(0);
     expect(await h['training.resume']({ runId })).toMatchObject({ runId });
-    const done = await service.training.wait(runId);
+    const done = await service.supervisor.wait(runId);
     expect(done.status).toBe('done');
     // Every batch's loss reached the run record, across the stop.
     const total = 2 * Math.ceil(done.summary.split!.train / 8);
@@ -159,6 +159,37 @@ describe('training run', () => {
     );
     expect(() => h['training.resume']({ runId })).toThrow(`run ${runId} is done`);
   });
+
+  it('resumes a run whose trainer reported stopped but is still exiting; a new checkpoint drops its stored predictions', async () => {
+    const h = service.handlers;
+    const { runId } = await h['training.start']({ ...TINY, epochs: 2, batch: 8 });
+    await until(() => of('training.progress', runId).length > 0, 'progress');
+    h['training.stop']({ runId });
+    expect((await service.supervisor.wait(runId)).status).toBe('stopped');
+    const scored = await h['runs.score']({ runId, scope: 'val', force: false });
+    expect(scored.stored).toBeGreaterThan(0);
+
+    await h['training.resume']({ runId });
+    const seen = of('training.progress', runId).length;
+    await until(() => of('training.progress', runId).length > seen, 'progress after resume');
+    // Asked the moment 'stopped' arrives, before the trainer process has exited.
+    let resumed: unknown;
+    const off = service.subscribe((name, payload) => {
+      if (name === 'training.done' && (payload as { runId: number }).runId === runId)
+        resumed = h['training.resume']({ runId });
+    });
+    h['training.stop']({ runId });
+    await until(() => resumed !== undefined, 'the resume call');
+    off();
+    expect(await resumed).toMatchObject({ runId });
+    expect((await service.supervisor.wait(runId)).status).toBe('done');
+    expect(service.project.runs.get(runId)!.summary.resumes).toBe(2);
+    // The predictions were made with the first checkpoint; the resumed trainer wrote others since.
+    const { all, missing } = service.project.predictions.scope(runId, 'val');
+    expect(all.length).toBe(scored.stored);
+    expect(missing).toEqual(all);
+    // Two stops, a scoring and the rest of the run: 79 s at load average 25 on the shared 2-core box.
+  }, 180_000);
 });
 
 describe('run bookkeeping', () => {
@@ -167,12 +198,12 @@ describe('run bookkeeping', () => {
     const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
     expect(() => h['training.start'](TINY)).toThrow(`run ${runId} is training; stop it before starting another`);
     h['training.stop']({ runId });
-    expect((await service.training.wait(runId)).status).toBe('stopped');
+    expect((await service.supervisor.wait(runId)).status).toBe('stopped');
   });
 
   it('marks a run whose trainer vanished (its app was killed) as failed, and it can resume', async () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid!;
-    const runs = service.training.runs;
+    const runs = service.project.runs;
     const runId = runs.create(
       resolveConfig(TINY),
       { train: [1, 2, 3], val: [4] },
@@ -189,7 +220,7 @@ describe('run bookkeeping', () => {
     expect(listed.status).toBe('failed');
     expect(listed.error).toContain('ended without reporting');
     expect(service.handlers['training.resume']({ runId })).toMatchObject({ runId, fromEpoch: 0 });
-    expect((await service.training.wait(runId)).status).toBe('done');
+    expect((await service.supervisor.wait(runId)).status).toBe('done');
   });
 });
 
@@ -214,7 +245,7 @@ describe('bad input', () => {
 
   it('reports an engine that cannot load as a failed run with the reason', async () => {
     const { runId } = await service.handlers['training.start']({ ...TINY, epochs: 1, engine: 'webgpu' });
-    const run = await service.training.wait(runId);
+    const run = await service.supervisor.wait(runId);
     if (run.status === 'done') {
       // A machine with a GPU that Dawn can drive: the engine really ran.
       expect(run.engine).toBe('webgpu');

@@ -28,6 +28,21 @@ describe('training config', () => {
     expect(bad({ epochs: 1.5 })).toContain('epochs must be an integer');
     expect(bad({ colour: 'red' })).toContain('unknown config field colour');
   });
+  it("checks every field against the contract's schema, one message per field", () => {
+    expect(bad({ batch: 0 })).toBe('Invalid training config: batch must be >= 1, got 0');
+    expect(bad({ batch: 5000 })).toBe('Invalid training config: batch must be an integer in 1..4096, got 5000');
+    expect(bad({ size: '64' })).toBe('Invalid training config: size must be an integer in 32..512, got "64"');
+    expect(bad({ warmup: 1 })).toBe('Invalid training config: warmup must be a number in [0, 0.9], got 1');
+    expect(bad({ seed: -1 })).toContain('seed must be an integer in 0..2147483647, got -1');
+    expect(bad({ lossWeights: [1, -1, 1] })).toContain('lossWeights must be three numbers >= 0');
+    expect(bad({ lossWeights: [1, 1] })).toContain('lossWeights must be three numbers >= 0');
+    expect(bad({ augment: 'yes' })).toContain('augment must be true or false');
+    expect(bad({ holdout: '' })).toContain('holdout must be a non-empty source prefix or null');
+    expect(bad({ lr: 0, epochs: 0 })).toBe(
+      'Invalid training config: epochs must be an integer in 1..10000, got 0; lr must be a number in (0, 10], got 0',
+    );
+    expect(resolveConfig({ holdout: 'scan0020', batch: 4096 })).toMatchObject({ holdout: 'scan0020', batch: 4096 });
+  });
 });
 
 describe('learning-rate schedule', () => {

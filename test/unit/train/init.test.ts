@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readState } from '../../../src-main/train/checkpoint.js';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { emptyDataset } from '../../../src-main/train/data.js';
-import { resolveInit } from '../../../src-main/train/init-source.js';
+import { resolveInit } from '../../../src-main/service/training/init-source.js';
 import { runTraining } from '../../../src-main/train/trainer.js';
 import { toFloat16 } from '../../../src-main/train/compact.js';
 import { ROOT, tempDir } from '../../helpers.js';

@@ -2,10 +2,10 @@
  * The renderer's only way to the service: the contract's typed client over
  * Electron IPC (preload bridge) when present, else HTTP + server-sent events.
  */
-import { createClient, type Client, type Transport } from '../../../../src-main/contract/client';
-import { HTTP } from '../../../../src-main/contract/channels';
-import { EVENT_NAMES } from '../../../../src-main/contract/events';
-import { fail, type Envelope } from '../../../../src-main/contract/envelope';
+import { createClient, type Client, type Transport } from '$contract/client';
+import { HTTP } from '$contract/channels';
+import { EVENT_NAMES } from '$contract/events';
+import { fail, type Envelope } from '$contract/envelope';
 
 interface Bridge {
   invoke(method: string, input: unknown): Promise<Envelope<unknown>>;

@@ -2,7 +2,7 @@
  * Image bytes by id, and a small cache of decoded image elements so the
  * Label view can show the next image in the same frame as the confirm key.
  */
-import { HTTP } from '../../../../src-main/contract/channels';
+import { HTTP } from '$contract/channels';
 
 export function imageUrl(id: number): string {
   return `${HTTP.imagePrefix}${id}`;

@@ -14,7 +14,7 @@ export const SHORTCUTS: { keys: string[]; what: string; where: string }[] = [
   { keys: ['Alt+=', 'Alt+-', 'Alt+0'], what: 'Zoom in / out / fit', where: 'Label' },
   { keys: ['Escape'], what: 'Clear the search, close this overlay', where: 'Anywhere' },
   { keys: ['?'], what: 'Show or hide this list', where: 'Anywhere' },
-  { keys: ['Alt+1…5'], what: 'Go to Label, Browse, Coverage, Train, Models', where: 'Anywhere' },
+  { keys: ['Alt+1…5'], what: 'Go to Label, Browse, Coverage, Train, Runs', where: 'Anywhere' },
   { keys: ['Click'], what: 'Open an image in the Label view', where: 'Browse' },
   { keys: ['Ctrl+Click', 'Shift+Click'], what: 'Add one image / a range to the selection', where: 'Browse' },
   { keys: ['Ctrl+A'], what: 'Select every image of the filter (up to 10,000)', where: 'Browse' },

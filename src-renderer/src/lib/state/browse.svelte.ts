@@ -5,7 +5,7 @@
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { api } from '../api/client';
-import type { Component, ImageSummary } from '../../../../src-main/contract/domain';
+import type { Component, ImageSummary } from '$contract/domain';
 import { annotator } from './annotator.svelte';
 import { stats } from './stats.svelte';
 import { sameFilter, type ImageFilter } from '../filter';

@@ -8,8 +8,8 @@
  * and is retried until it goes through: nothing is dropped silently.
  */
 import { api } from '../api/client';
-import { AppError } from '../../../../src-main/contract/envelope';
-import type { Component, ImageSummary, LabelState } from '../../../../src-main/contract/domain';
+import { AppError } from '$contract/envelope';
+import type { Component, ImageSummary, LabelState } from '$contract/domain';
 import { annotator } from './annotator.svelte';
 import { Queue } from './queue.svelte';
 import { stats } from './stats.svelte';

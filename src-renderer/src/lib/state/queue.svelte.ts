@@ -5,7 +5,7 @@
  */
 import { api } from '../api/client';
 import { decodedImages } from '../api/images';
-import type { ImageSummary } from '../../../../src-main/contract/domain';
+import type { ImageSummary } from '$contract/domain';
 import { sameFilter, type ImageFilter } from '../filter';
 
 const PAGE = 100;

@@ -1,11 +1,14 @@
 /** Hash routes (#/label, #/browse, ...) with query parameters, as reactive state. */
 
-export const ROUTES = ['label', 'browse', 'coverage', 'train', 'models'] as const;
+export const ROUTES = ['label', 'browse', 'coverage', 'train', 'runs'] as const;
+/** Old names of routes, still followed: #/models was the runs page's first name. */
+const RENAMED: Record<string, Route> = { models: 'runs' };
 export type Route = (typeof ROUTES)[number];
 
 function parse(hash: string): { route: Route; params: URLSearchParams } {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const route = (ROUTES as readonly string[]).includes(path) ? (path as Route) : 'label';
+  const known = RENAMED[path] ?? path;
+  const route = (ROUTES as readonly string[]).includes(known) ? (known as Route) : 'label';
   return { route, params: new URLSearchParams(query) };
 }
 

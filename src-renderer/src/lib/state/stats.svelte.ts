@@ -4,7 +4,7 @@
  * only when the app has been quiet, so they never delay a save.
  */
 import { api } from '../api/client';
-import type { LabelState, Stats } from '../../../../src-main/contract/domain';
+import type { LabelState, Stats } from '$contract/domain';
 
 const QUIET_MS = 1500;
 

@@ -3,7 +3,7 @@
  * page, remembered), and a small cache of its suggestions per image.
  */
 import { api } from '../api/client';
-import type { Prediction } from '../../../../src-main/contract/training';
+import type { Prediction } from '$contract/training';
 
 const KEY = 'grapheme-studio.suggest-run';
 const KEEP = 200;

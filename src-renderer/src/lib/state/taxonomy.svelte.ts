@@ -1,7 +1,7 @@
 /** The taxonomy, loaded once, with every class indexed for picker search. */
 import { api } from '../api/client';
-import { COMPONENTS, type Component, type Taxonomy, type TaxonomyClass } from '../../../../src-main/contract/domain';
-import { composeGrapheme } from '../../../../src-main/contract/grapheme';
+import { COMPONENTS, type Component, type Taxonomy, type TaxonomyClass } from '$contract/domain';
+import { composeGrapheme, displayGlyph } from '$contract/grapheme';
 import { displayName, matchScore, searchKeys } from '../romanize';
 
 export interface ClassOption extends TaxonomyClass {
@@ -50,15 +50,16 @@ class TaxonomyState {
     return scored.sort((a, b) => a.s - b.s || a.k.id - b.k.id).map((x) => x.k);
   }
 
+  /** A class's glyph for display (a lone mark gets a carrier). */
   glyph(component: Component, id: number | null): string {
     if (id === null) return '';
-    return this.raw?.[component][id]?.glyph ?? '';
+    return displayGlyph(this.raw?.[component][id]?.glyph ?? '');
   }
 
-  /** The grapheme three components write; '' until a root is chosen. */
+  /** The grapheme three components write, for display; '' until a root is chosen. */
   compose(root: number | null, vowel: number | null, consonant: number | null): string {
     if (!this.raw || root === null) return '';
-    return composeGrapheme(this.raw, root, vowel ?? 0, consonant ?? 0);
+    return displayGlyph(composeGrapheme(this.raw, root, vowel ?? 0, consonant ?? 0));
   }
 }
 

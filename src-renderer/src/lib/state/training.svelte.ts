@@ -6,7 +6,8 @@
  * the view per point.
  */
 import { api } from '../api/client';
-import type { Events } from '../../../../src-main/contract/events';
+import type { Events } from '$contract/events';
+import { smoothNext } from '$contract/smoothing';
 import type {
   BatchPoint,
   Confusion,
@@ -15,13 +16,13 @@ import type {
   RunRecord,
   TrainConfig,
   TrainingProgress,
-} from '../../../../src-main/contract/training';
+} from '$contract/training';
 
 export interface LossSeries {
   step: number[];
   epoch: number[];
   loss: number[];
-  /** Exponential moving average (0.9), as the trainer reports it. */
+  /** Smoothed as the trainer's smoothedLoss (contract/smoothing.ts). */
   smoothed: number[];
   /** Each head's batch cross-entropy, smoothed the same way; null where the run did not record it. */
   root: (number | null)[];
@@ -41,10 +42,9 @@ const emptySeries = (): LossSeries => ({
 
 const HEADS = ['root', 'vowel', 'consonant'] as const;
 
-/** Exponential moving average (0.9) continued from the series' last value. */
+/** The app's loss smoothing continued from the series' last value; a head a run did not record stays null. */
 function ema(prev: number | null | undefined, value: number | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  return prev === null || prev === undefined ? value : 0.9 * prev + 0.1 * value;
+  return value === null || value === undefined ? null : smoothNext(prev, value);
 }
 
 function appendPoints(s: LossSeries, points: BatchPoint[]): void {
@@ -184,29 +184,14 @@ class TrainingState {
     if (!this.run) return;
     this.busy = true;
     try {
-      await this.#resumeWhenExited(this.run.id);
+      // The service waits for a trainer that reported 'stopped' and is still exiting.
+      await api.call('training.resume', { runId: this.run.id });
       this.error = null;
       await this.open(this.run.id);
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
       this.busy = false;
-    }
-  }
-
-  /**
-   * A stopped run's trainer process reports 'stopped' and then exits; until it
-   * has, the service refuses a resume as a conflict. Retry for a few seconds.
-   */
-  async #resumeWhenExited(runId: number): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await api.call('training.resume', { runId });
-        return;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'conflict' || attempt >= 20) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
     }
   }
 

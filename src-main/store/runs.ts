@@ -1,5 +1,10 @@
-/** The run record: runs, run_epochs, run_splits, run_batches. Written only by the service's process. */
-import type { DB } from '../store/db.js';
+/**
+ * The run record: runs, run_epochs, run_splits, run_batches, and the project's
+ * own split (splits). Written only by the service's process; the trainer
+ * process reads a run's split through `splitImages` on a read-only connection.
+ */
+import { COMPONENTS, type Component } from '../contract/domain.js';
+import type { DB } from './db.js';
 import type {
   BatchPoint,
   EpochRecord,
@@ -143,5 +148,55 @@ export class RunStore {
     const out = { train: 0, val: 0 };
     for (const r of rows) out[r.split] = r.n;
     return out;
+  }
+
+  /** A run's images of one split (or both), by id: what the trainer trains, validates or evaluates on. */
+  splitImages(id: number, split: 'train' | 'val' | 'all'): number[] {
+    const sql =
+      split === 'all'
+        ? 'SELECT image_id FROM run_splits WHERE run_id = ? ORDER BY image_id'
+        : 'SELECT image_id FROM run_splits WHERE run_id = ? AND split = ? ORDER BY image_id';
+    const stmt = this.db.prepare(sql).pluck();
+    return (split === 'all' ? stmt.all(id) : stmt.all(id, split)) as number[];
+  }
+
+  /** How many distinct classes of each component the run's training images carry. */
+  classesInTraining(id: number): Record<Component, number> {
+    const out = { root: 0, vowel: 0, consonant: 0 };
+    for (const c of COMPONENTS) {
+      // c comes from a fixed list of column names, never from input.
+      out[c] = this.db
+        .prepare(
+          `SELECT count(DISTINCT l.${c}) FROM run_splits s JOIN labels l ON l.image_id = s.image_id
+           WHERE s.run_id = ? AND s.split = 'train' AND l.state = 'labeled'`,
+        )
+        .pluck()
+        .get(id) as number;
+    }
+    return out;
+  }
+
+  /** Labeled images with their source, root and project split (null: not assigned yet), by id. */
+  labeledForSplit(): { id: number; source: string; root: number; split: 'train' | 'val' | null }[] {
+    return this.db
+      .prepare(
+        `SELECT i.id, i.source, l.root, s.split FROM images i JOIN labels l ON l.image_id = i.id
+         LEFT JOIN splits s ON s.image_id = i.id WHERE l.state = 'labeled' ORDER BY i.id`,
+      )
+      .all() as { id: number; source: string; root: number; split: 'train' | 'val' | null }[];
+  }
+
+  /** Records images' place in the project's split, which later runs keep. */
+  assignProjectSplit(split: { train: readonly number[]; val: readonly number[] }): void {
+    const assign = this.db.prepare('INSERT OR REPLACE INTO splits (image_id, split) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const id of split.train) assign.run(id, 'train');
+      for (const id of split.val) assign.run(id, 'val');
+    })();
+  }
+
+  /** Deletes a run's rows; epochs, batches, splits and predictions go with it (ON DELETE CASCADE). */
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 }

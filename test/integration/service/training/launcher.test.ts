@@ -6,10 +6,10 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Service } from '../../../src-main/service/service.js';
-import { Project } from '../../../src-main/store/project.js';
-import { utilityLauncher, type UtilityProcessApi } from '../../../src-main/train/launcher.js';
-import { FORMS, tempDir } from '../../helpers.js';
+import { Service } from '../../../../src-main/service/service.js';
+import { Project } from '../../../../src-main/store/project.js';
+import { utilityLauncher, type UtilityProcessApi } from '../../../../src-main/service/training/launcher.js';
+import { FORMS, tempDir } from '../../../helpers.js';
 
 const shim = `process.parentPort = {
   on: (event, listener) => process.on(event, (data) => listener({ data })),
@@ -50,7 +50,7 @@ describe('trainer under a utilityProcess-style launcher', () => {
       epochs: 1,
       engine: 'wasm',
     });
-    const run = await service.training.wait(runId);
+    const run = await service.supervisor.wait(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe('done');
     expect(run.summary.epochsDone).toBe(1);

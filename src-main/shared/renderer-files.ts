@@ -1,3 +1,7 @@
+/**
+ * What both transports (browser mode's HTTP server, the desktop app's app://
+ * protocol) send with the renderer's files: their content types and the CSP.
+ */
 import { extname } from 'node:path';
 
 /** Content types of the files the renderer is built from, for browser mode and the app:// protocol alike. */
@@ -17,3 +21,17 @@ const TYPES: Record<string, string> = {
 export function contentType(file: string): string {
   return TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
+
+/** Content-Security-Policy of the renderer, in browser mode and in Electron alike. */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

@@ -3,21 +3,16 @@
  * (kept across runs; images without one are assigned now) or, with
  * `holdout`, every image whose source contains that text as validation.
  */
-import { AppError } from '../contract/envelope.js';
-import type { SplitReport, TrainConfig } from '../contract/training.js';
-import type { DB } from '../store/db.js';
+import { AppError } from '../../contract/envelope.js';
+import type { SplitReport, TrainConfig } from '../../contract/training.js';
+import type { RunStore } from '../../store/runs.js';
 import { stratifiedSplit } from './split.js';
 
 export function splitForRun(
-  db: DB,
+  runs: RunStore,
   config: TrainConfig,
 ): { split: { train: number[]; val: number[] }; report: SplitReport } {
-  const labeled = db
-    .prepare(
-      `SELECT i.id, i.source, l.root, s.split FROM images i JOIN labels l ON l.image_id = i.id
-       LEFT JOIN splits s ON s.image_id = i.id WHERE l.state = 'labeled' ORDER BY i.id`,
-    )
-    .all() as { id: number; source: string; root: number; split: 'train' | 'val' | null }[];
+  const labeled = runs.labeledForSplit();
   if (labeled.length === 0)
     throw new AppError('bad_input', 'No labeled images: label some images (or import a label CSV) before training.');
   const perRoot = new Map<number, number>();
@@ -38,11 +33,7 @@ export function splitForRun(
     config.valFraction,
     config.seed,
   );
-  const assign = db.prepare('INSERT OR REPLACE INTO splits (image_id, split) VALUES (?, ?)');
-  db.transaction(() => {
-    for (const id of fresh.train) assign.run(id, 'train');
-    for (const id of fresh.val) assign.run(id, 'val');
-  })();
+  runs.assignProjectSplit(fresh);
   const freshSet = new Map<number, 'train' | 'val'>();
   for (const id of fresh.train) freshSet.set(id, 'train');
   for (const id of fresh.val) freshSet.set(id, 'val');

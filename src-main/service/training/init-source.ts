@@ -8,11 +8,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASS_COUNTS } from '../contract/domain.js';
-import { AppError } from '../contract/envelope.js';
-import type { TrainConfig } from '../contract/training.js';
-import { resourcesDir } from '../store/resources.js';
-import { checkpointPath } from './checkpoint-path.js';
+import { CLASS_COUNTS } from '../../contract/domain.js';
+import { AppError } from '../../contract/envelope.js';
+import type { TrainConfig } from '../../contract/training.js';
+import { resourcesDir } from '../../shared/app-files.js';
+import { checkpointPath } from '../../store/checkpoint-path.js';
 
 /** The shipped pretrained model for an architecture and input size, if any (full width only). */
 export function pretrainedDir(arch: TrainConfig['arch'], size: number): string | null {

@@ -3,11 +3,7 @@
  * trainer process (launcher.ts), turns its messages into run-record
  * writes and events, and reports a crash as a failed run with the reason.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AppError } from '../contract/envelope.js';
-import type { Events } from '../contract/events.js';
+import { AppError } from '../../contract/envelope.js';
 import type {
   Confusion,
   EvalMetrics,
@@ -17,13 +13,15 @@ import type {
   RunRecord,
   SplitReport,
   TrainConfig,
-} from '../contract/training.js';
-import type { Project } from '../store/project.js';
-import { checkpointPath } from './checkpoint-path.js';
-import { resolveConfig } from './config.js';
+} from '../../contract/training.js';
+import { trainerEntry } from '../../shared/app-files.js';
+import { checkpointPath } from '../../store/checkpoint-path.js';
+import { topKPrediction } from '../../store/predictions.js';
+import type { Project } from '../../store/project.js';
+import { resolveConfig } from '../../train/config.js';
+import type { FromWorker, ToWorker } from '../../train/protocol.js';
+import type { Emit } from '../emit.js';
 import { forkLauncher, type TrainerLauncher, type TrainerProcess } from './launcher.js';
-import type { FromWorker, ToWorker } from './protocol.js';
-import { RunStore } from './runs.js';
 import { splitForRun } from './run-split.js';
 import { resolveInit } from './init-source.js';
 
@@ -36,17 +34,7 @@ function alive(pid: number): boolean {
   }
 }
 
-type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
-
-/** dist/main/train/worker.js: next to this file once compiled; from the sources (tests), in dist. */
-export function workerPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'worker.js');
-  if (existsSync(sibling)) return sibling;
-  const built = join(here, '..', '..', 'dist', 'main', 'train', 'worker.js');
-  if (existsSync(built)) return built;
-  throw new AppError('unavailable', `trainer entry ${built} is missing: run npm run build first`);
-}
+type Resumed = { runId: number; fromEpoch: number };
 
 interface Live {
   child: TrainerProcess;
@@ -55,21 +43,22 @@ interface Live {
   ended: boolean;
 }
 
-export class TrainingManager {
-  readonly runs: RunStore;
+/** Starts, follows and stops trainer processes; the run records they fill live in `project.runs`. */
+export class Supervisor {
   private readonly live = new Map<number, Live>();
 
   constructor(
     private readonly project: Project,
     private readonly emit: Emit,
     private readonly launcher: TrainerLauncher = forkLauncher,
-  ) {
-    this.runs = new RunStore(project.db);
+  ) {}
+
+  private get runs() {
+    return this.project.runs;
   }
 
-  checkpointDir(runId: number): string {
-    const db = this.project.path;
-    return join(dirname(db), `${basename(db, extname(db))}.runs`, `run-${runId}`, 'last');
+  private checkpointDir(runId: number): string {
+    return this.project.runDir(runId).checkpoint;
   }
 
   /** Validates the config, fixes the split, records the run and starts training. */
@@ -80,7 +69,7 @@ export class TrainingManager {
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
     // Checked before anything is written: an init that does not fit leaves no run behind.
     const initDir = resolveInit(config, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
-    const { split, report } = splitForRun(this.project.db, config);
+    const { split, report } = splitForRun(this.runs, config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
     this.runs.patchSummary(runId, { initFrom: initDir ? config.init.replace('auto', 'pretrained') : 'scratch' });
@@ -88,8 +77,17 @@ export class TrainingManager {
     return { runId, split: report };
   }
 
-  /** Continues a stopped, failed or crashed run from its last checkpoint, on the same split. */
-  resume(runId: number): { runId: number; fromEpoch: number } {
+  /**
+   * Continues a stopped, failed or crashed run from its last checkpoint, on
+   * the same split. A trainer that has reported its end but is still exiting
+   * is waited for: it may still be writing the checkpoint's last files.
+   */
+  resume(runId: number): Resumed | Promise<Resumed> {
+    const exiting = this.live.get(runId);
+    return exiting?.ended ? exiting.finished.then(() => this.resumeNow(runId)) : this.resumeNow(runId);
+  }
+
+  private resumeNow(runId: number): Resumed {
     const run = this.mustGet(runId);
     if (this.live.has(runId)) throw new AppError('conflict', `run ${runId} is already training`);
     if (run.status === 'done') throw new AppError('conflict', `run ${runId} is done; start a new run to train more`);
@@ -166,7 +164,7 @@ export class TrainingManager {
 
   private spawn(): { child: TrainerProcess; stderrTail: () => string } {
     let tail = '';
-    const child = this.launcher(workerPath(), {
+    const child = this.launcher(trainerEntry(), {
       ...process.env,
       TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
     });
@@ -265,6 +263,8 @@ export class TrainingManager {
       }
       case 'checkpoint':
         runs.update(runId, { checkpoint: m.dir });
+        // Stored predictions belong to the checkpoint that made them.
+        this.project.predictions.clear(runId);
         break;
       case 'done':
       case 'stopped': {
@@ -321,16 +321,28 @@ export class TrainingManager {
     return { metrics: r.metrics, confusion: r.confusion };
   }
 
-  async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+  /** Every class's probability for each image, with the run's checkpoint (layout of store/predictions.ts). */
+  async predictProbs(runId: number, imageIds: readonly number[]): Promise<Float32Array[]> {
     const dir = this.modelDir(runId);
     for (const id of imageIds)
       if (!this.project.images.get(id)) throw new AppError('not_found', `image ${id} does not exist`);
     const run = this.mustGet(runId);
     const r = await this.oneShot(
-      { type: 'predict', dbPath: this.project.path, checkpointDir: dir, imageIds, k, engine: run.config.engine },
+      {
+        type: 'predict',
+        dbPath: this.project.path,
+        checkpointDir: dir,
+        imageIds: [...imageIds],
+        engine: run.config.engine,
+      },
       'predicted',
     );
-    return r.predictions;
+    return r.probs.map((p) => Float32Array.from(p));
+  }
+
+  async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
+    const probs = await this.predictProbs(runId, imageIds);
+    return imageIds.map((imageId, i) => topKPrediction(imageId, probs[i]!, k));
   }
 
   /** Stops every trainer process this manager started (the app is closing). */

@@ -1,10 +1,10 @@
 /**
  * How the service starts a trainer process: child_process.fork under plain
  * Node (CLI, browser mode, tests), Electron's utilityProcess in the desktop
- * app. Both look the same to TrainingManager.
+ * app. Both look the same to the Supervisor.
  */
 import { fork } from 'node:child_process';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from '../../train/protocol.js';
 
 export interface TrainerProcess {
   readonly pid: number | undefined;
@@ -34,7 +34,7 @@ export const forkLauncher: TrainerLauncher = (modulePath, env) => {
   };
 };
 
-/** The subset of Electron's utilityProcess this needs (see src-main/electron/electron-api.ts). */
+/** The subset of Electron's utilityProcess this needs (Electron.UtilityProcess; this module does not import electron). */
 export interface UtilityProcessApi {
   fork(
     modulePath: string,

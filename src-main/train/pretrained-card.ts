@@ -72,6 +72,11 @@ export function writePretrainedCard(c: CardInput): void {
       ` (root ${z.root.macro_recall.toFixed(3)}, vowel ${z.vowel.macro_recall.toFixed(3)}, consonant ${z.consonant.macro_recall.toFixed(3)})`,
     `- ${images.toLocaleString('en')} renders seen (${state.epoch} epoch(s) over a pool of ${log.pool.toLocaleString('en')}, ` +
       `batch ${log.config.batch}, Adam lr ${log.config.lr}, warm-up + cosine, loss weights ${log.config.lossWeights.join(':')}, seed ${log.seed})`,
+    ...(state.epoch < log.config.epochs || state.batchInEpoch > 0
+      ? [
+          `- Stopped after epoch ${state.epoch} of ${log.config.epochs} (step ${state.step} of ${(log.config.epochs * log.pool) / log.config.batch}): the cosine schedule did not finish`,
+        ]
+      : []),
     `- ${Math.round(seconds / 60)} min of training on ${log.engine.engine} (${log.engine.device})`,
     `- Graphemes: ${log.graphemes.listed} from graphemes.csv + ${log.graphemes.composed} composed by rule`,
     `- Weights: ${(c.bytes / 2 ** 20).toFixed(1)} MiB (${card.weights.storage}; float32 ${(c.float32Bytes / 2 ** 20).toFixed(1)} MiB)`,

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, FORMS, tempDir } from '../../helpers.js';
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const jsonLines = (out: string) =>
@@ -50,7 +50,7 @@ describe('grapheme-studio pretrain', () => {
     expect(readFileSync(join(ship, 'MODEL_CARD.md'), 'utf8')).toContain('Zero-shot on all 405 starter images');
     // uint8/float16: about a quarter of the float32 checkpoint.
     expect(card.weights.bytes).toBeLessThan(card.weights.float32Bytes * 0.4);
-  });
+  }, 900_000);
 
   it('stops at a checkpoint on Ctrl-C and --resume finishes the same schedule', async () => {
     const out = join(tempDir('gs-pretrain-'), 'pt');
@@ -74,7 +74,7 @@ describe('grapheme-studio pretrain', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ ended: 'done' });
     expect(state(out)).toMatchObject({ epoch: 40, step: 80 });
-  });
+  }, 900_000);
 
   it('names the file and row of a bad grapheme list or font, and writes nothing', () => {
     const dir = tempDir('gs-pretrain-');
@@ -93,7 +93,7 @@ describe('grapheme-studio pretrain', () => {
     expect(f.stderr).toContain('font.ttf: not a font');
     expect(f.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(dir, 'a')) || existsSync(join(dir, 's.png'))).toBe(false);
-  });
+  }, 300_000);
 });
 
 describe('training runs start from', () => {
@@ -141,5 +141,5 @@ describe('training runs start from', () => {
       'init must be auto, pretrained, scratch or run:N',
     );
     expect(runCount()).toBe(before);
-  });
+  }, 900_000);
 });

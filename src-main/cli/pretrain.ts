@@ -116,6 +116,13 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
   if (!resume && exists)
     throw new AppError('conflict', `${outDir} already holds a pretraining checkpoint: use --resume, or another --out`);
   const config = pretrainConfig(values);
+  // Listening from here on: a Ctrl-C while fonts load or renders are drawn still ends at a checkpoint.
+  let stop = false;
+  const onSigint = () => {
+    stop = true;
+    io.stderr.write('\nstopping at the next batch (checkpoint)...\n');
+  };
+  process.on('SIGINT', onSigint);
   const synth = await openSynth(values, config.seed);
   const pool = int(values, 'pool', 20_000, 1);
   const engine = await selectEngine(config.engine);
@@ -125,12 +132,6 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
     values['no-val'] === true || !existsSync(forms)
       ? emptyDataset(config.size)
       : await starterDataset(forms, config.size);
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
-    io.stderr.write('\nstopping at the next batch (checkpoint)...\n');
-  };
-  process.on('SIGINT', onSigint);
   const tty = !json && io.stderr.isTTY === true;
   const renderBar = new ProgressBar('render', io.stderr, tty);
   const bar = new ProgressBar('pretrain', io.stderr, tty);

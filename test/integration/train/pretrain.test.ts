@@ -54,7 +54,7 @@ describe('grapheme-studio pretrain', () => {
 
   it('stops at a checkpoint on Ctrl-C and --resume finishes the same schedule', async () => {
     const out = join(tempDir('gs-pretrain-'), 'pt');
-    const args = ['pretrain', '--out', out, ...tiny, '--pool', '64', '--epochs', '40', '--no-val', '--json'];
+    const args = ['pretrain', '--out', out, ...tiny, '--pool', '64', '--epochs', '12', '--no-val', '--json'];
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     const ended = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -68,12 +68,12 @@ describe('grapheme-studio pretrain', () => {
     expect(await ended).toBe(0);
     expect(jsonLines(stdout).at(-1)).toMatchObject({ ended: 'stopped' });
     const stoppedAt = state(out).step as number;
-    expect(stoppedAt).toBeLessThan(80);
-    expect(cli(['pretrain', '--out', out, ...tiny, '--pool', '64', '--epochs', '40', '--no-val']).code).toBe(1); // would overwrite
+    expect(stoppedAt).toBeLessThan(24);
+    expect(cli(['pretrain', '--out', out, ...tiny, '--pool', '64', '--epochs', '12', '--no-val']).code).toBe(1); // would overwrite
     const r = cli(['pretrain', '--out', out, '--resume', '--no-val', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ ended: 'done' });
-    expect(state(out)).toMatchObject({ epoch: 40, step: 80 });
+    expect(state(out)).toMatchObject({ epoch: 12, step: 24 });
   }, 900_000);
 
   it('names the file and row of a bad grapheme list or font, and writes nothing', () => {

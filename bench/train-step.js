@@ -1,12 +1,12 @@
 // One engine's training throughput, in its own process (a tfjs backend is process-wide):
-//   node bench/train-step.js ENGINE [--arch resnet34] [--size 64] [--batch 32] [--steps N]
+//   node bench/train-step.js ENGINE [--arch resnet34] [--size 64] [--batch 32] [--steps N] [--plain]
 // Prints one JSON line: {engine, device, arch, size, batch, steps, imagesPerSec, secondsPerStep}.
 // Uses the trainer's own model factory and training step on random data of the real shape.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine } from '../dist/main/train/engines.js';
 import { buildModel } from '../dist/main/train/model.js';
-import { trainStep, trainingForward } from '../dist/main/train/trainer.js';
+import { makeOptimizer, trainStep, trainingForward } from '../dist/main/train/trainer.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -16,6 +16,7 @@ const { positionals, values } = parseArgs({
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
+    plain: { type: 'boolean', default: false },
   },
 });
 const engineName = positionals[0] ?? 'auto';
@@ -25,7 +26,8 @@ const steps = Number(values.steps);
 try {
   const engine = await selectEngine(engineName);
   const model = buildModel({ arch: values.arch, size });
-  const optimizer = tf.train.adam(1e-3);
+  // --plain: tfjs' own Adam, to measure what the native one gains.
+  const optimizer = values.plain ? tf.train.adam(1e-3) : makeOptimizer(1e-3);
   const variables = model.trainableWeights.map((w) => w.read());
   const net = trainingForward(model, values.arch);
   const x = tf.randomNormal([batch, size, size, 1]);
@@ -51,6 +53,7 @@ try {
       engine: engine.name,
       device: engine.device,
       fusedBatchNorm: net.fused,
+      optimizer: optimizer.constructor.name,
       arch: values.arch,
       size,
       batch,

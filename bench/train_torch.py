@@ -1,7 +1,8 @@
 """PyTorch reference for bench/train.bench.ts: the same ResNet-34 x3 heads (1-channel
 input, BasicBlock [3,4,6,3], widths 64-512, heads 168/11/7), Adam, summed
 cross-entropy, random data of the same shape. Prints one JSON line.
-usage: python3 bench/train_torch.py [--arch resnet34] [--size 64] [--batch 32] [--steps 8] [--threads 2]
+usage: python3 bench/train_torch.py [--arch resnet34] [--size 64] [--batch 32] [--steps 8] [--threads 2] [--channels-last]
+--channels-last: NHWC memory format for model and input (oneDNN's preferred layout on CPU).
 """
 import argparse, json, time
 import torch
@@ -39,13 +40,15 @@ class ResNet3(nn.Module):
 p = argparse.ArgumentParser()
 p.add_argument('--arch', default='resnet34'); p.add_argument('--size', type=int, default=64)
 p.add_argument('--batch', type=int, default=32); p.add_argument('--steps', type=int, default=8)
-p.add_argument('--threads', type=int, default=2)
+p.add_argument('--threads', type=int, default=2); p.add_argument('--channels-last', action='store_true')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 model = ResNet3([3, 4, 6, 3] if a.arch == 'resnet34' else [2, 2, 2, 2])
 params = sum(q.numel() for q in model.parameters() if q.requires_grad)
-opt = torch.optim.Adam(model.parameters(), 1e-3)
 x = torch.randn(a.batch, 1, a.size, a.size)
+if a.channels_last:
+    model = model.to(memory_format=torch.channels_last); x = x.to(memory_format=torch.channels_last)
+opt = torch.optim.Adam(model.parameters(), 1e-3)
 ys = [torch.randint(0, k, (a.batch,)) for k in (168, 11, 7)]
 def step():
     opt.zero_grad()
@@ -56,7 +59,7 @@ for _ in range(2): step()
 t0 = time.perf_counter(); c0 = time.process_time()
 for _ in range(a.steps): step()
 s = time.perf_counter() - t0
-print(json.dumps({'engine': 'pytorch', 'device': f'CPU, {a.threads} threads (torch {torch.__version__})', 'arch': a.arch,
+print(json.dumps({'engine': 'pytorch', 'device': f'CPU, {a.threads} threads, {"channels-last" if a.channels_last else "NCHW"} (torch {torch.__version__})', 'arch': a.arch, 'channelsLast': a.channels_last,
                   'params': params, 'size': a.size, 'batch': a.batch, 'steps': a.steps,
                   'imagesPerSec': a.steps * a.batch / s, 'secondsPerStep': s / a.steps,
                   'coresBusy': (time.process_time() - c0) / s}))

@@ -165,7 +165,7 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
         } else if (m.type === 'epoch') {
           bar.end();
           const v = m.val
-            ? ` zero-shot HR ${m.val.hierarchical_recall.toFixed(3)} (root ${m.val.root.macro_recall.toFixed(3)})`
+            ? ` zero-shot HR ${m.val.hierarchicalRecall.toFixed(3)} (root ${m.val.root.macroRecall.toFixed(3)})`
             : '';
           if (json) out({ epoch: m.epoch, trainLoss: m.trainLoss, seconds: m.seconds, val: m.val });
           else
@@ -208,7 +208,7 @@ export async function packCommand(values: Values, io: IO, json: boolean, out: (o
   else
     io.stderr.write(
       `Packed ${(float32Bytes / 2 ** 20).toFixed(1)} -> ${(bytes / 2 ** 20).toFixed(1)} MiB into ${to}; ` +
-        `zero-shot hierarchical recall on the 405 starter images ${metrics.hierarchical_recall.toFixed(3)}\n`,
+        `zero-shot hierarchical recall on the 405 starter images ${metrics.hierarchicalRecall.toFixed(3)}\n`,
     );
   return 0;
 }

@@ -69,14 +69,15 @@ function runEnds(client: Client): { ended: (runId: number) => Promise<void>; off
   return { ended: (runId) => entry(runId).done, off: () => offs.forEach((off) => off()) };
 }
 
+// The CLI's --json output keeps its own snake_case names (run_id, macro_recall), which scripts read.
 const headJson = (m: EvalMetrics | null | undefined) =>
   m
     ? {
-        hierarchical_recall: m.hierarchical_recall,
+        hierarchical_recall: m.hierarchicalRecall,
         loss: m.loss,
         samples: m.samples,
         ...Object.fromEntries(
-          COMPONENTS.map((c) => [c, { accuracy: m[c].accuracy, macro_recall: m[c].macro_recall, loss: m[c].loss }]),
+          COMPONENTS.map((c) => [c, { accuracy: m[c].accuracy, macro_recall: m[c].macroRecall, loss: m[c].loss }]),
         ),
       }
     : null;
@@ -85,8 +86,8 @@ const fmt = (x: number) => x.toFixed(4);
 
 function describe(m: EvalMetrics): string {
   return (
-    `hierarchical recall ${fmt(m.hierarchical_recall)} (root ${fmt(m.root.macro_recall)}, ` +
-    `vowel ${fmt(m.vowel.macro_recall)}, consonant ${fmt(m.consonant.macro_recall)}) on ${m.samples} images`
+    `hierarchical recall ${fmt(m.hierarchicalRecall)} (root ${fmt(m.root.macroRecall)}, ` +
+    `vowel ${fmt(m.vowel.macroRecall)}, consonant ${fmt(m.consonant.macroRecall)}) on ${m.samples} images`
   );
 }
 

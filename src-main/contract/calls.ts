@@ -5,9 +5,17 @@
  */
 import { z } from 'zod';
 import type { ImagePage, ImageSummary, ImportSummary, Stats, Taxonomy, UndoResult } from './domain.js';
-import { CLASS_COUNTS, LABEL_STATES, SPLITS } from './domain.js';
-import type { Confusion, EvalMetrics, Prediction, RunDetail, RunRecord, SplitReport } from './training.js';
-import { EVAL_SPLITS } from './training.js';
+import { CLASS_COUNTS, COMPONENTS, LABEL_STATES, SPLITS } from './domain.js';
+import type {
+  Confusion,
+  EngineStatus,
+  EvalMetrics,
+  Prediction,
+  RunDetail,
+  RunRecord,
+  SplitReport,
+} from './training.js';
+import { EVAL_SPLITS, trainConfigError, trainConfigSchema } from './training.js';
 import { EXPORT_FORMATS, type ModelExport, type ModelImport } from './training.js';
 import type { ScoreResult, RunConfusion, SuspectsResult } from './insights.js';
 import { SCORE_SCOPES } from './insights.js';
@@ -50,7 +58,7 @@ export const pageFilter = z
     run: z.number().int().positive().optional(),
     /** Images of the run's validation split (out-of-sample) that it predicted as `cls` (confusion drill-down). */
     pred: z
-      .object({ component: z.enum(['root', 'vowel', 'consonant']), cls: classId(CLASS_COUNTS.root) })
+      .object({ component: z.enum(COMPONENTS), cls: classId(CLASS_COUNTS.root) })
       .strict()
       .optional(),
     /** 'uncertainty': least confident prediction of `run` first (active learning); default: by id. */
@@ -63,27 +71,6 @@ export const pageFilter = z
 
 const empty = z.object({}).strict();
 const runId = z.number().int().positive();
-
-/** Types only: ranges and names are checked once, by trainConfigSchema after the defaults are merged (bad_input naming the field). */
-export const trainingConfigInput = z
-  .object({
-    arch: z.string(),
-    size: z.number(),
-    baseWidth: z.number(),
-    epochs: z.number(),
-    batch: z.number(),
-    lr: z.number(),
-    warmup: z.number(),
-    lossWeights: z.tuple([z.number(), z.number(), z.number()]),
-    engine: z.string(),
-    valFraction: z.number(),
-    augment: z.boolean(),
-    seed: z.number(),
-    holdout: z.string().nullable(),
-    init: z.string(),
-  })
-  .partial()
-  .strict();
 
 export const callSchemas = {
   'project.info': empty,
@@ -106,7 +93,7 @@ export const callSchemas = {
   'labels.setMany': z
     .object({
       imageIds: z.array(z.number().int().positive()).min(1).max(10_000),
-      component: z.enum(['root', 'vowel', 'consonant']),
+      component: z.enum(COMPONENTS),
       value: z
         .number()
         .int()
@@ -125,7 +112,10 @@ export const callSchemas = {
   'import.paths': z.object({ paths: z.array(path).min(1).max(1000) }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'export.labels': z.object({ out: path }).strict(),
-  'training.start': trainingConfigInput,
+  /** Any subset of the config, checked against its real ranges; the trainer merges the defaults. */
+  'training.start': trainConfigSchema.partial(),
+  /** The engine a run would get here and, on a processor-only engine, how to get the native one. */
+  'training.engines': empty,
   'training.stop': z.object({ runId }).strict(),
   'training.resume': z.object({ runId }).strict(),
   'runs.list': empty,
@@ -213,6 +203,7 @@ export interface Outputs {
   'import.cancel': { cancelled: boolean };
   'export.labels': { rows: number; path: string };
   'training.start': { runId: number; split: SplitReport };
+  'training.engines': EngineStatus;
   'training.stop': { stopping: boolean };
   'training.resume': { runId: number; fromEpoch: number };
   'runs.list': RunRecord[];
@@ -231,6 +222,14 @@ export type Output<M extends Method> = Outputs[M];
 
 /** What a service implements: one handler per call, input already validated. */
 export type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+/**
+ * Calls whose refused input reads better in their own words than the dispatcher's
+ * "Invalid input for <call>: <field>: <problem>", given every problem's message.
+ */
+export const inputErrorMessages: { readonly [M in Method]?: (messages: string[]) => string } = {
+  'training.start': trainConfigError,
+};
 
 export function isMethod(name: string): name is Method {
   return Object.prototype.hasOwnProperty.call(callSchemas, name);

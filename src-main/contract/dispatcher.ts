@@ -1,5 +1,5 @@
 import { AppError, fail, ok, type Envelope } from './envelope.js';
-import { callSchemas, isMethod, type Handlers, type Method } from './calls.js';
+import { callSchemas, inputErrorMessages, isMethod, type Handlers, type Method } from './calls.js';
 
 export type Dispatch = (method: string, input: unknown) => Promise<Envelope<unknown>>;
 
@@ -23,7 +23,11 @@ export function createDispatcher(
         message: i.message,
       }));
       const first = issues[0]!;
-      return fail('invalid_input', `Invalid input for ${method}: ${first.path}: ${first.message}`, issues);
+      const own = inputErrorMessages[method];
+      const message = own
+        ? own(issues.map((i) => i.message))
+        : `Invalid input for ${method}: ${first.path}: ${first.message}`;
+      return fail('bad_input', message, issues);
     }
     try {
       const handler = handlers[method] as (input: unknown) => unknown;

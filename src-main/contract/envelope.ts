@@ -2,9 +2,9 @@
 
 export const ERROR_CODES = [
   'unknown_call',
-  'invalid_input',
   'not_found',
   'conflict',
+  /** The input is wrong (a field out of range, a missing file, a bad row): the message names it. */
   'bad_input',
   'cancelled',
   'unavailable',

@@ -37,13 +37,17 @@ export interface Events {
 }
 export type EventName = keyof Events;
 
-export const EVENT_NAMES: readonly EventName[] = [
-  'import.progress',
-  'import.done',
-  'labels.changed',
-  'training.started',
-  'training.progress',
-  'training.epoch',
-  'training.done',
-  'training.failed',
-];
+/** One entry per event, checked against `Events`: a new event cannot be left out of the list. */
+const EVENT_SET = {
+  'import.progress': true,
+  'import.done': true,
+  'labels.changed': true,
+  'training.started': true,
+  'training.progress': true,
+  'training.epoch': true,
+  'training.done': true,
+  'training.failed': true,
+} as const satisfies Record<EventName, true>;
+
+/** Every event name, for transports that subscribe per name (server-sent events). */
+export const EVENT_NAMES = Object.keys(EVENT_SET) as EventName[];

@@ -66,6 +66,9 @@ const WEIGHTS = 'lossWeights must be three numbers >= 0 (root, vowel, consonant)
 const weight = z.number({ error: WEIGHTS }).min(0, { error: WEIGHTS });
 const HOLDOUT = 'holdout must be a non-empty source prefix or null';
 
+/** The one sentence for a refused config, whoever checks it (dispatcher or trainer). */
+export const trainConfigError = (messages: string[]) => `Invalid training config: ${messages.join('; ')}`;
+
 /**
  * A complete training config with its real ranges: the one check, whose
  * messages name the field (the trainer merges defaults first, then parses).
@@ -101,12 +104,12 @@ export const trainConfigSchema = z.strictObject(
 export interface HeadMetrics {
   loss: number;
   accuracy: number;
-  macro_recall: number;
+  macroRecall: number;
 }
 export interface EvalMetrics {
   samples: number;
   loss: number;
-  hierarchical_recall: number;
+  hierarchicalRecall: number;
   root: HeadMetrics;
   vowel: HeadMetrics;
   consonant: HeadMetrics;
@@ -118,6 +121,39 @@ export interface EngineInfo {
   engine: string;
   device: string;
   reason: string;
+}
+
+/**
+ * Which engine a run gets on this machine (the trainer's own automatic
+ * choice, probed once), and when that is a processor engine slower than the
+ * native one: how much faster native would be and the command that builds it.
+ */
+export interface EngineStatus extends EngineInfo {
+  native: { command: string; speedup: number; figures: string } | null;
+}
+
+/**
+ * Images/s measured on a 2-core machine (ResNet-34 with three
+ * heads, 64x64, batch 32; `npm run bench`, bench/train.bench.ts; wasm 4.8-6.8,
+ * native 95 with tfjs Adam, src-main/train/README.md). Only their
+ * ratio is shown: absolute speed depends on the processor.
+ */
+export const MEASURED_IMAGES_PER_SEC: Readonly<Record<string, number>> = { tensorflow: 95, wasm: 6, cpu: 0.1 };
+/** Builds @tensorflow/tfjs-node offline from a local TensorFlow C library (README, "Native engine"). */
+export const NATIVE_ENGINE_COMMAND = 'npm run provision:native';
+
+export function engineStatus(info: EngineInfo): EngineStatus {
+  const slow = MEASURED_IMAGES_PER_SEC[info.engine];
+  const fast = MEASURED_IMAGES_PER_SEC.tensorflow!;
+  if (info.engine === 'tensorflow' || info.engine === 'webgpu' || !slow) return { ...info, native: null };
+  return {
+    ...info,
+    native: {
+      command: NATIVE_ENGINE_COMMAND,
+      speedup: fast / slow,
+      figures: `${fast} vs ${slow} images/s, ResNet-34 64x64 batch 32 on 2 cores`,
+    },
+  };
 }
 
 export interface BatchPoint {

@@ -97,7 +97,7 @@ function buildFiles(project: Project, runId: number, opts: ExportOptions, now: n
   const withVal = epochs.filter((e): e is typeof e & { val: EvalMetrics } => e.val !== null);
   const exported = withVal.find((e) => e.epoch === state.epoch && state.batchInEpoch === 0);
   const best = withVal.reduce<(typeof withVal)[number] | null>(
-    (b, e) => (b === null || e.val.hierarchical_recall > b.val.hierarchical_recall ? e : b),
+    (b, e) => (b === null || e.val.hierarchicalRecall > b.val.hierarchicalRecall ? e : b),
     null,
   );
   const counts = runs.splitCounts(runId);

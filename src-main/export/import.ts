@@ -16,7 +16,8 @@ import type { Project } from '../store/project.js';
 import type { TrainState } from '../train/checkpoint.js';
 import { resolveConfig } from '../train/config.js';
 import { readLayersModel, type LayersModelFiles } from './layers-model.js';
-import { CARD_FORMAT, type ModelCard } from './model-card.js';
+import { renameMetricKeys } from '../store/migrations/0004-camel-case-metrics.js';
+import { CARD_FORMAT, CARD_VERSION, type ModelCard } from './model-card.js';
 import { withoutSoftmaxOutputs } from './softmax-outputs.js';
 import { convertLayersModel } from './to-onnx.js';
 
@@ -36,11 +37,14 @@ function readCard(dir: string): ModelCard {
   const card = readJson(dir, 'model-card.json') as Partial<ModelCard> | null;
   if (!card || card.format !== CARD_FORMAT || typeof card.files !== 'object' || !card.input || !card.config)
     throw bad(`model-card.json in ${dir} is not a Grapheme Studio model card`);
-  if (card.version !== 1) throw bad(`model-card.json in ${dir} has version ${card.version}; this app reads version 1`);
+  const version: unknown = card.version;
+  if (version !== 1 && version !== CARD_VERSION)
+    throw bad(`model-card.json in ${dir} has version ${version}; this app reads versions 1 to ${CARD_VERSION}`);
   const n = card.input.normalization;
   if (!n || !Number.isFinite(n.mean) || !(n.std > 0))
     throw bad(`model-card.json in ${dir}: input.normalization is invalid`);
-  return card as ModelCard;
+  // Version 1 wrote the metrics' keys in snake_case, as run records did before schema 4.
+  return (version === 1 ? JSON.parse(renameMetricKeys(JSON.stringify(card))) : card) as ModelCard;
 }
 
 /** Every file the card lists is present, with its size and SHA-256. */

@@ -8,7 +8,8 @@ import { composeGrapheme } from '../contract/grapheme.js';
 import type { EpochRecord, EvalMetrics, ExportFormat, RunRecord, TrainConfig } from '../contract/training.js';
 
 export const CARD_FORMAT = 'grapheme-studio-model';
-export const CARD_VERSION = 1;
+/** 2: metrics keys in camelCase (macroRecall, hierarchicalRecall); version 1 cards still import. */
+export const CARD_VERSION = 2;
 
 /**
  * The preprocessing of src-main/ingest/preprocess.ts, as numbers another
@@ -109,10 +110,10 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 function metricsTable(m: EvalMetrics): string {
   const rows = COMPONENTS.map(
-    (c) => `| ${c} | ${pct(m[c].accuracy)} | ${pct(m[c].macro_recall)} | ${m[c].loss.toFixed(4)} |`,
+    (c) => `| ${c} | ${pct(m[c].accuracy)} | ${pct(m[c].macroRecall)} | ${m[c].loss.toFixed(4)} |`,
   );
   return [
-    `Hierarchical recall (2:1:1 macro recall): **${pct(m.hierarchical_recall)}** on ${m.samples} validation images, loss ${m.loss.toFixed(4)}.`,
+    `Hierarchical recall (2:1:1 macro recall): **${pct(m.hierarchicalRecall)}** on ${m.samples} validation images, loss ${m.loss.toFixed(4)}.`,
     '',
     '| head | accuracy | macro recall | loss |',
     '|---|---|---|---|',

@@ -132,11 +132,9 @@ export class Service {
     'labels.setMany': ({ imageIds, component, value, annotator }) => {
       const { images, labels, taxonomy } = this.project;
       if (value >= taxonomy[component].length) {
-        throw new AppError(
-          'invalid_input',
-          `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`,
-          [{ path: 'value', message: 'out of range' }],
-        );
+        throw new AppError('bad_input', `${component} ${value} is out of range 0..${taxonomy[component].length - 1}`, [
+          { path: 'value', message: 'out of range' },
+        ]);
       }
       const changes = imageIds.map((id) => {
         const cur = images.get(id);
@@ -165,6 +163,7 @@ export class Service {
     },
     'export.labels': ({ out }) => exportLabels(this.project, out),
     'training.start': (config) => this.supervisor.start(config as Parameters<Supervisor['start']>[0]),
+    'training.engines': () => this.supervisor.engineStatus(),
     'training.stop': ({ runId }) => this.supervisor.stop(runId),
     'training.resume': ({ runId }) => this.supervisor.resume(runId),
     'runs.list': () => this.supervisor.list(),
@@ -201,9 +200,7 @@ export class Service {
   private runFilter(f: ParsedInput<'images.ids'>): boolean {
     const wants = f.pred !== undefined || (f.order !== undefined && f.order !== 'id');
     if (wants && f.run === undefined)
-      throw new AppError('invalid_input', 'pred and order=uncertainty need run', [
-        { path: 'run', message: 'required' },
-      ]);
+      throw new AppError('bad_input', 'pred and order=uncertainty need run', [{ path: 'run', message: 'required' }]);
     if (f.run !== undefined && !this.project.runs.get(f.run))
       throw new AppError('not_found', `run ${f.run} does not exist`);
     return f.run !== undefined;

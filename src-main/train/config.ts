@@ -3,7 +3,7 @@
  * that name the offending field, and stored verbatim in the run record.
  */
 import { AppError } from '../contract/envelope.js';
-import { trainConfigSchema, type TrainConfig } from '../contract/training.js';
+import { trainConfigError, trainConfigSchema, type TrainConfig } from '../contract/training.js';
 
 export { ARCHS, ENGINES } from '../contract/training.js';
 export type { Arch, EngineChoice, TrainConfig } from '../contract/training.js';
@@ -28,12 +28,16 @@ export const DEFAULT_CONFIG: TrainConfig = {
   init: 'auto',
 };
 
-/** Merges a partial config over the defaults and checks it against the contract's schema; throws AppError('bad_input'). */
+/**
+ * Merges a partial config over the defaults and checks the whole against the contract's schema (the
+ * dispatcher has refused a bad training.start already; an imported model card's config comes here
+ * unchecked); throws AppError('bad_input').
+ */
 export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const parsed = trainConfigSchema.safeParse({ ...DEFAULT_CONFIG, ...stripUndefined(partial) });
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AppError('bad_input', `Invalid training config: ${issues.map((i) => i.message).join('; ')}`, issues);
+  throw new AppError('bad_input', trainConfigError(issues.map((i) => i.message)), issues);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

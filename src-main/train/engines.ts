@@ -132,12 +132,27 @@ export async function selfCheck(backend: string): Promise<void> {
   });
 }
 
+/**
+ * Engines treated as not installed: GRAPHEME_HIDE_ENGINES=tensorflow,webgpu
+ * shows (and lets tests check) what a machine without them gets.
+ */
+export function hiddenEngines(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  return new Set(
+    (env.GRAPHEME_HIDE_ENGINES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
 /** Loads the chosen engine (or the best one for `auto`) and makes it the active backend. */
 export async function selectEngine(choice: EngineChoice): Promise<Engine> {
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const skipped: string[] = [];
+  const hidden = hiddenEngines();
   for (const name of order) {
     try {
+      if (hidden.has(name)) throw new Error('hidden by GRAPHEME_HIDE_ENGINES');
       const engine = await LOADERS[name]();
       await selfCheck(engine.backend);
       const why =

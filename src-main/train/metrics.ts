@@ -94,7 +94,7 @@ export function evaluateHeads(
     per[c] = {
       loss: crossEntropy(h.probs, h.classes, h.labels),
       accuracy: accuracy(h.labels, pred),
-      macro_recall: macroRecall(h.labels, pred),
+      macroRecall: macroRecall(h.labels, pred),
     };
     confusion[c] = confusionMatrix(h.labels, pred, h.classes);
     loss += lossWeights[i]! * per[c].loss;
@@ -102,10 +102,10 @@ export function evaluateHeads(
   const metrics: EvalMetrics = {
     samples: heads.root.labels.length,
     loss,
-    hierarchical_recall: hierarchicalRecall({
-      root: per.root.macro_recall,
-      vowel: per.vowel.macro_recall,
-      consonant: per.consonant.macro_recall,
+    hierarchicalRecall: hierarchicalRecall({
+      root: per.root.macroRecall,
+      vowel: per.vowel.macroRecall,
+      consonant: per.consonant.macroRecall,
     }),
     ...per,
   };
@@ -113,7 +113,7 @@ export function evaluateHeads(
 }
 
 /** Recomputes recall and accuracy from a confusion matrix: the check that the two agree. */
-export function fromConfusion(m: number[][]): { accuracy: number; macro_recall: number } {
+export function fromConfusion(m: number[][]): { accuracy: number; macroRecall: number } {
   let total = 0;
   let diag = 0;
   let classes = 0;
@@ -128,5 +128,5 @@ export function fromConfusion(m: number[][]): { accuracy: number; macro_recall: 
       recallSum += rowSum > 0 ? m[c]![c]! / rowSum : 0;
     }
   }
-  return { accuracy: total ? diag / total : 0, macro_recall: classes ? recallSum / classes : 0 };
+  return { accuracy: total ? diag / total : 0, macroRecall: classes ? recallSum / classes : 0 };
 }

@@ -68,8 +68,8 @@ export function writePretrainedCard(c: CardInput): void {
     'Trained on renders only (no real handwriting); the weights a training run starts from by default',
     '(`init: auto` / `--init pretrained`).',
     '',
-    `- Zero-shot on all 405 starter images: hierarchical recall **${z.hierarchical_recall.toFixed(3)}**` +
-      ` (root ${z.root.macro_recall.toFixed(3)}, vowel ${z.vowel.macro_recall.toFixed(3)}, consonant ${z.consonant.macro_recall.toFixed(3)})`,
+    `- Zero-shot on all 405 starter images: hierarchical recall **${z.hierarchicalRecall.toFixed(3)}**` +
+      ` (root ${z.root.macroRecall.toFixed(3)}, vowel ${z.vowel.macroRecall.toFixed(3)}, consonant ${z.consonant.macroRecall.toFixed(3)})`,
     `- ${images.toLocaleString('en')} renders seen (${state.epoch} epoch(s) over a pool of ${log.pool.toLocaleString('en')}, ` +
       `batch ${log.config.batch}, Adam lr ${log.config.lr}, warm-up + cosine, loss weights ${log.config.lossWeights.join(':')}, seed ${log.seed})`,
     ...(state.epoch < log.config.epochs || state.batchInEpoch > 0

@@ -39,6 +39,8 @@ export type ToWorker =
       imageIds: number[];
       engine: TrainConfig['engine'];
     }
+  /** Only report the engine `auto` picks here (answered by an 'engine' message). */
+  | { type: 'probe' }
   | { type: 'stop' };
 
 export type FromWorker =

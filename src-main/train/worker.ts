@@ -103,9 +103,25 @@ async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
   await send({ type: 'predicted', probs: flat });
 }
 
+async function probe() {
+  try {
+    const engine = await selectEngine('auto');
+    await send({ type: 'engine', engine: engine.name, device: engine.device, reason: engine.reason, size: 0 });
+  } catch (err) {
+    await send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+  }
+  await flush();
+  process.disconnect?.();
+  process.exit(0);
+}
+
 async function handle(job: ToWorker) {
   if (job.type === 'stop') {
     stopRequested = true;
+    return;
+  }
+  if (job.type === 'probe') {
+    await probe();
     return;
   }
   const db = openDatabase(job.dbPath, { readonly: true });

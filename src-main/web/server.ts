@@ -33,10 +33,9 @@ export interface RunningServer {
 const MAX_BODY = 1 << 20;
 const STATUS: Record<ErrorCode, number> = {
   unknown_call: 404,
-  invalid_input: 400,
   not_found: 404,
   conflict: 409,
-  bad_input: 422,
+  bad_input: 400,
   cancelled: 409,
   unavailable: 503,
   internal: 500,
@@ -106,7 +105,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return send(
         res,
         verdict.status,
-        JSON.stringify(fail('invalid_input', verdict.message)),
+        JSON.stringify(fail('bad_input', verdict.message)),
         'application/json; charset=utf-8',
       );
     }
@@ -119,7 +118,7 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return send(
         res,
         401,
-        JSON.stringify(fail('invalid_input', 'Missing or wrong token. Open the URL printed at startup.')),
+        JSON.stringify(fail('bad_input', 'Missing or wrong token. Open the URL printed at startup.')),
         'application/json; charset=utf-8',
       );
     }
@@ -132,17 +131,17 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
 
   async function handleCall(req: IncomingMessage, res: ServerResponse, method: string) {
     if (req.method !== 'POST')
-      return send(res, 405, JSON.stringify(fail('invalid_input', 'Use POST.')), 'application/json');
+      return send(res, 405, JSON.stringify(fail('bad_input', 'Use POST.')), 'application/json');
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
-      return sendEnvelope(res, fail('invalid_input', 'Content-Type must be application/json.'));
+      return sendEnvelope(res, fail('bad_input', 'Content-Type must be application/json.'));
     }
     let input: unknown;
     try {
       const body = await readBody(req);
       input = body.trim() === '' ? {} : JSON.parse(body);
     } catch (err) {
-      return sendEnvelope(res, fail('invalid_input', `Request body is not valid JSON: ${(err as Error).message}`));
+      return sendEnvelope(res, fail('bad_input', `Request body is not valid JSON: ${(err as Error).message}`));
     }
     sendEnvelope(res, await dispatch(decodeURIComponent(method), input));
   }

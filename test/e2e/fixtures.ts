@@ -70,10 +70,15 @@ export function groundTruth(): Map<string, GroundTruth> {
 }
 
 /** Starts `grapheme-studio serve` on a project and resolves with the URL it prints. */
-export function startServer(db: string, port: number, token: string): Promise<{ proc: ChildProcess; url: string }> {
+export function startServer(
+  db: string,
+  port: number,
+  token: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((ok, fail) => {
     const proc = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', String(port)], {
-      env: { ...process.env, GRAPHEME_STUDIO_TOKEN: token },
+      env: { ...process.env, ...env, GRAPHEME_STUDIO_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -28,9 +28,10 @@ export interface TrainStudio {
   query<T>(sql: string, ...params: unknown[]): T[];
 }
 
-export const test = base.extend<{ studio: TrainStudio }>({
-  // eslint-disable-next-line no-empty-pattern
-  studio: async ({}, use) => {
+export const test = base.extend<{ studio: TrainStudio; hideEngines: string }>({
+  /** GRAPHEME_HIDE_ENGINES for the server and its trainers: engines treated as not installed. */
+  hideEngines: ['', { option: true }],
+  studio: async ({ hideEngines }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-train-'));
     const db = join(dir, 'project.db');
     const lines = readFileSync(join(STARTER, 'labels.csv'), 'utf8').trim().split('\n');
@@ -39,7 +40,7 @@ export const test = base.extend<{ studio: TrainStudio }>({
     execFileSync(process.execPath, [CLI, 'import', '--db', db, '--folder', STARTER, '--labels', labels, '--json'], {
       stdio: 'pipe',
     });
-    const server = await startServer(db, 0, randomBytes(16).toString('hex'));
+    const server = await startServer(db, 0, randomBytes(16).toString('hex'), { GRAPHEME_HIDE_ENGINES: hideEngines });
     const studio: TrainStudio = {
       db,
       openUrl: server.url,

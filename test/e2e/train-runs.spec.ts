@@ -33,7 +33,7 @@ test('Runs page: every run with its metrics, two runs overlaid, export, delete',
   await expect(rows.first()).toContainText('lr 0.003');
   await expect(rows.first()).toContainText('WebAssembly on the processor');
   const recall = studio.query<{ s: string }>('SELECT summary AS s FROM runs WHERE id = 2')[0]!;
-  const hr = (JSON.parse(recall.s) as { metrics: { hierarchical_recall: number } }).metrics.hierarchical_recall;
+  const hr = (JSON.parse(recall.s) as { metrics: { hierarchicalRecall: number } }).metrics.hierarchicalRecall;
   await expect(rows.first()).toContainText(`${(100 * hr).toFixed(1)}%`);
 
   // Overlay: both runs' curves on one chart each.

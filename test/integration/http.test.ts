@@ -115,7 +115,7 @@ describe('browser mode API', () => {
     const unknown = await http(port, '/api/labels.nuke', json(token, {}));
     expect([unknown.status, JSON.parse(unknown.body).error.code]).toEqual([404, 'unknown_call']);
     const badJson = await http(port, '/api/stats.get', { ...json(token, {}), body: '{oops' });
-    expect([badJson.status, JSON.parse(badJson.body).error.code]).toEqual([400, 'invalid_input']);
+    expect([badJson.status, JSON.parse(badJson.body).error.code]).toEqual([400, 'bad_input']);
     const invalid = await http(port, '/api/images.get', json(token, { id: 'seven' }));
     expect(JSON.parse(invalid.body).error.message).toContain('id');
     const notFound = await http(port, '/api/images.get', json(token, { id: 7 }));

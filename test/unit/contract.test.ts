@@ -37,7 +37,7 @@ describe('dispatcher', () => {
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.code).toBe('invalid_input');
+    expect(r.error.code).toBe('bad_input');
     expect(r.error.message).toContain('root');
     expect(r.error.issues?.[0]?.path).toBe('root');
   });
@@ -56,7 +56,31 @@ describe('dispatcher', () => {
 
   it('rejects unexpected fields', async () => {
     const r = await createDispatcher(handlers({}))('stats.get', { sneaky: true });
-    expect(!r.ok && r.error.code).toBe('invalid_input');
+    expect(!r.ok && r.error.code).toBe('bad_input');
+  });
+
+  it("refuses a training config out of range at the call, in the trainer's words, before any handler", async () => {
+    // 'training.start' is not given a handler: reaching it would throw 'not used in this test' (internal).
+    const dispatch = createDispatcher(handlers({}));
+    expect(await dispatch('training.start', { batch: 0 })).toEqual({
+      ok: false,
+      error: {
+        code: 'bad_input',
+        message: 'Invalid training config: batch must be >= 1, got 0',
+        issues: [{ path: 'batch', message: 'batch must be >= 1, got 0' }],
+      },
+    });
+    const two = await dispatch('training.start', { lr: 0, epochs: 0, colour: 'red' });
+    expect(!two.ok && two.error.message).toBe(
+      'Invalid training config: epochs must be an integer in 1..10000, got 0; lr must be a number in (0, 10], got 0; unknown config field colour',
+    );
+    let seen: unknown;
+    const ok = await createDispatcher(handlers({ 'training.start': (c) => ((seen = c), { runId: 1, split: null! }) }))(
+      'training.start',
+      { batch: 4096, holdout: null },
+    );
+    expect(ok.ok).toBe(true);
+    expect(seen).toEqual({ batch: 4096, holdout: null });
   });
 
   it('passes validated input with defaults to the handler', async () => {

@@ -4,6 +4,7 @@
  * writes and events, and reports a crash as a failed run with the reason.
  */
 import { AppError } from '../../contract/envelope.js';
+import { engineStatus, type EngineStatus } from '../../contract/training.js';
 import type {
   Confusion,
   EvalMetrics,
@@ -343,6 +344,20 @@ export class Supervisor {
   async predict(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
     const probs = await this.predictProbs(runId, imageIds);
     return imageIds.map((imageId, i) => topKPrediction(imageId, probs[i]!, k));
+  }
+
+  private engines: Promise<EngineStatus> | undefined;
+
+  /** The engine a run gets here, probed once in a trainer process (a tfjs backend is process-wide). */
+  engineStatus(): Promise<EngineStatus> {
+    this.engines ??= this.oneShot({ type: 'probe' }, 'engine').then(
+      ({ engine, device, reason }) => engineStatus({ engine, device, reason }),
+      (err: unknown) => {
+        this.engines = undefined;
+        throw err;
+      },
+    );
+    return this.engines;
   }
 
   /** Stops every trainer process this manager started (the app is closing). */

@@ -1,18 +1,12 @@
 /** The image filter shared by the queue and the Browse view, and its form in the URL. */
 import { COMPONENTS, LABEL_STATES, SPLITS, type Component, type LabelState, type Split } from '$contract/domain';
+import type { Input } from '$contract/calls';
 
-export interface ImageFilter {
-  state?: LabelState;
-  root?: number;
-  vowel?: number;
-  consonant?: number;
-  annotator?: string;
-  split?: Split;
-  /** A trained run's predictions (confusion drill-down, uncertainty order): see runs.score. */
-  run?: number;
-  pred?: { component: Component; cls: number };
-  order?: 'id' | 'uncertainty';
-}
+/**
+ * The filter of images.ids (images.page without its paging fields): `run` with `pred` or
+ * `order` reads a trained run's predictions (confusion drill-down, uncertainty order), see runs.score.
+ */
+export type ImageFilter = Input<'images.ids'>;
 
 const NUMERIC = ['root', 'vowel', 'consonant'] as const;
 

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -271,6 +271,27 @@ describe('runs.importModel', () => {
       const after = await appProbs(c2, imported, ids);
       expect(after.size).toBe(ids.length);
       for (const [path, probs] of after) expect(probs).toEqual(before.get(path));
+    } finally {
+      other.close();
+    }
+  });
+  it('imports a version 1 card, whose metrics keys were snake_case, into camelCase run records', async () => {
+    const v1 = join(dir, 'export-v1');
+    cpSync(out, v1, { recursive: true });
+    const text = readFileSync(join(out, 'model-card.json'), 'utf8');
+    const old = text
+      .replaceAll('"macroRecall":', '"macro_recall":')
+      .replaceAll('"hierarchicalRecall":', '"hierarchical_recall":');
+    expect(old).toContain('"macro_recall":');
+    writeFileSync(join(v1, 'model-card.json'), JSON.stringify({ ...JSON.parse(old), version: 1 }));
+    const other = new Service(new Project(join(dir, 'c.sqlite')));
+    try {
+      const c3 = inProcessClient(other);
+      const { runId: imported, run } = await c3.call('runs.importModel', { dir: v1 });
+      expect(run.summary.metrics).toEqual(card.metrics.exported!.val);
+      expect((await c3.call('runs.get', { runId: imported })).epochs.map((e) => e.val)).toEqual(
+        card.epochs.map((e) => e.val),
+      );
     } finally {
       other.close();
     }

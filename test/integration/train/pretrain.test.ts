@@ -28,7 +28,7 @@ describe('grapheme-studio pretrain', () => {
     const r = cli(['pretrain', '--out', out, ...tiny, '--pool', '256', '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
-    const epoch = lines[0] as { epoch: number; val: { samples: number; hierarchical_recall: number } };
+    const epoch = lines[0] as { epoch: number; val: { samples: number; hierarchicalRecall: number } };
     expect(epoch.epoch).toBe(1);
     expect(epoch.val.samples).toBe(405); // zero-shot on every starter crop
     expect(lines.at(-1)).toMatchObject({ ended: 'done' });

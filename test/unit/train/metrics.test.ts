@@ -51,13 +51,13 @@ describe('hierarchical recall and friends', () => {
     const consonant = { labels: [0, 0, 0, 0], probs: [1, 0, 1, 0, 0, 1, 1, 0], classes: 2 };
     const { metrics, confusion } = evaluateHeads({ root, vowel, consonant });
     // root preds 0,1,1,2 -> recalls 1/2, 1, 1 ; vowel preds 0,1,0,0 -> 1, 1/2 ; consonant preds 0,0,1,0 -> 3/4, 0
-    expect(metrics.root.macro_recall).toBeCloseTo(2.5 / 3, 12);
-    expect(metrics.vowel.macro_recall).toBeCloseTo(0.75, 12);
-    expect(metrics.consonant.macro_recall).toBeCloseTo(0.375, 12);
-    expect(metrics.hierarchical_recall).toBeCloseTo((2 * (2.5 / 3) + 0.75 + 0.375) / 4, 12);
+    expect(metrics.root.macroRecall).toBeCloseTo(2.5 / 3, 12);
+    expect(metrics.vowel.macroRecall).toBeCloseTo(0.75, 12);
+    expect(metrics.consonant.macroRecall).toBeCloseTo(0.375, 12);
+    expect(metrics.hierarchicalRecall).toBeCloseTo((2 * (2.5 / 3) + 0.75 + 0.375) / 4, 12);
     for (const c of ['root', 'vowel', 'consonant'] as const) {
       const back = fromConfusion(confusion[c]);
-      expect(back.macro_recall).toBeCloseTo(metrics[c].macro_recall, 12);
+      expect(back.macroRecall).toBeCloseTo(metrics[c].macroRecall, 12);
       expect(back.accuracy).toBeCloseTo(metrics[c].accuracy, 12);
     }
   });

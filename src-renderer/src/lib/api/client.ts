@@ -7,12 +7,8 @@ import { HTTP } from '$contract/channels';
 import { EVENT_NAMES } from '$contract/events';
 import { fail, type Envelope } from '$contract/envelope';
 
-interface Bridge {
-  invoke(method: string, input: unknown): Promise<Envelope<unknown>>;
-  on(callback: (event: string, payload: unknown) => void): () => void;
-  /** Desktop app only: the file-system path of a dropped File. */
-  pathForFile?(file: File): string;
-}
+/** What the desktop preload exposes: the contract's transport, plus the path of a dropped File. */
+type Bridge = Transport & { pathForFile?(file: File): string };
 
 declare global {
   interface Window {
@@ -21,7 +17,7 @@ declare global {
 }
 
 function httpTransport(): Transport {
-  const listeners = new Set<(event: string, payload: unknown) => void>();
+  const listeners = new Set<Parameters<Transport['on']>[0]>();
   let source: EventSource | null = null;
   const connect = () => {
     source = new EventSource(HTTP.events);
@@ -55,11 +51,7 @@ function httpTransport(): Transport {
   };
 }
 
-function ipcTransport(bridge: Bridge): Transport {
-  return { invoke: (m, i) => bridge.invoke(m, i), on: (l) => bridge.on(l) };
-}
-
-export const api: Client = createClient(window.graphemeStudio ? ipcTransport(window.graphemeStudio) : httpTransport());
+export const api: Client = createClient(window.graphemeStudio ?? httpTransport());
 
 /** File-system paths of dropped files, where the desktop app can tell them; null in browser mode. */
 export function droppedPaths(files: FileList | File[]): string[] | null {

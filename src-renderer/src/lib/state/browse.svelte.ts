@@ -159,6 +159,23 @@ export class Browse {
     }
   }
 
+  /**
+   * Labels changed (here or in another window): refresh what is on screen now, the id list once
+   * things calm down. Returns the unsubscribe.
+   */
+  followLabels(): () => void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = api.on('labels.changed', () => {
+      this.invalidate();
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.load(this.filter, true), 800);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }
+
   /** Labels changed somewhere: drop cached summaries so the visible ones refetch. */
   invalidate(): void {
     this.#generation++;

@@ -8,7 +8,7 @@
  * and is retried until it goes through: nothing is dropped silently.
  */
 import { api } from '../api/client';
-import { AppError } from '$contract/envelope';
+import type { AppError, ErrorCode } from '$contract/envelope';
 import type { Component, ImageSummary, LabelState } from '$contract/domain';
 import { annotator } from './annotator.svelte';
 import { Queue } from './queue.svelte';
@@ -16,7 +16,7 @@ import { stats } from './stats.svelte';
 import { COMPONENT_LABELS } from './taxonomy.svelte';
 
 /** Errors a retry cannot fix: the input itself is wrong or the image is gone. */
-const FINAL_CODES = new Set(['invalid_input', 'not_found', 'bad_input', 'unknown_call']);
+const FINAL_CODES: ReadonlySet<ErrorCode> = new Set(['bad_input', 'not_found', 'unknown_call']);
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const RECENT = 8;
 
@@ -72,6 +72,29 @@ export class Labeler {
     this.root = img.root;
     this.vowel = img.vowel;
     this.consonant = img.consonant;
+  }
+
+  /**
+   * Another annotator (another window) changed images: drops them from the work ahead, and when one is
+   * on screen shows their label (unless this annotator has changed the choices) and says so. Returns
+   * the unsubscribe.
+   */
+  followOthers(): () => void {
+    return api.on('labels.changed', ({ imageIds, annotator: who }) => {
+      if (who === annotator.name) return;
+      this.queue.dropAhead(imageIds);
+      const img = this.queue.current;
+      if (!img || !imageIds.includes(img.id)) return;
+      void api.call('images.get', { id: img.id }).then((fresh) => {
+        if (this.queue.current?.id !== fresh.id) return;
+        const untouched = this.root === img.root && this.vowel === img.vowel && this.consonant === img.consonant;
+        this.queue.update(fresh);
+        if (untouched) this.reload(fresh);
+        this.notice = untouched
+          ? `${who} just labeled this image; their label is shown.`
+          : `${who} just labeled this image too; saving replaces their label (both stay in the history).`;
+      });
+    });
   }
 
   /** Opens an earlier image again (from the recent list) to look at or correct it. */

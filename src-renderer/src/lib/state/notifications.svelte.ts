@@ -32,7 +32,7 @@ class Notifications {
     this.#subscribed = true;
     api.on('training.done', (e) => {
       const m = e.metrics;
-      const score = m ? ` · hierarchical recall ${(100 * m.hierarchical_recall).toFixed(1)}%` : '';
+      const score = m ? ` · hierarchical recall ${(100 * m.hierarchicalRecall).toFixed(1)}%` : '';
       this.push(
         'ok',
         e.status === 'done' ? `Run #${e.runId} finished training${score}` : `Run #${e.runId} stopped at a checkpoint`,

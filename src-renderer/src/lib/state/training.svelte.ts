@@ -7,57 +7,9 @@
  */
 import { api } from '../api/client';
 import type { Events } from '$contract/events';
-import { smoothNext } from '$contract/smoothing';
-import type {
-  BatchPoint,
-  Confusion,
-  EpochRecord,
-  RunDetail,
-  RunRecord,
-  TrainConfig,
-  TrainingProgress,
-} from '$contract/training';
-
-export interface LossSeries {
-  step: number[];
-  epoch: number[];
-  loss: number[];
-  /** Smoothed as the trainer's smoothedLoss (contract/smoothing.ts). */
-  smoothed: number[];
-  /** Each head's batch cross-entropy, smoothed the same way; null where the run did not record it. */
-  root: (number | null)[];
-  vowel: (number | null)[];
-  consonant: (number | null)[];
-}
-
-const emptySeries = (): LossSeries => ({
-  step: [],
-  epoch: [],
-  loss: [],
-  smoothed: [],
-  root: [],
-  vowel: [],
-  consonant: [],
-});
-
-const HEADS = ['root', 'vowel', 'consonant'] as const;
-
-/** The app's loss smoothing continued from the series' last value; a head a run did not record stays null. */
-function ema(prev: number | null | undefined, value: number | null | undefined): number | null {
-  return value === null || value === undefined ? null : smoothNext(prev, value);
-}
-
-function appendPoints(s: LossSeries, points: BatchPoint[]): void {
-  const last = s.step.length ? s.step[s.step.length - 1]! : 0;
-  for (const p of points) {
-    if (p.step <= last) continue;
-    s.smoothed.push(ema(s.smoothed[s.smoothed.length - 1], p.loss)!);
-    for (const h of HEADS) s[h].push(ema(s[h][s[h].length - 1], p[h]));
-    s.step.push(p.step);
-    s.epoch.push(p.epoch);
-    s.loss.push(p.loss);
-  }
-}
+import type { RunConfusion } from '$contract/insights';
+import { appendPoints, emptySeries, epochData, lossData, type Aligned, type LossSeries } from './train-series';
+import type { Confusion, EpochRecord, RunDetail, RunRecord, TrainConfig, TrainingProgress } from '$contract/training';
 
 /** Plain words for an engine name the trainer reports. */
 export function engineWords(engine: string | null | undefined): string {
@@ -101,6 +53,26 @@ class TrainingState {
 
   get running(): boolean {
     return this.run?.status === 'running' || this.run?.status === 'queued';
+  }
+
+  /** The loss chart's data (see train-series.ts). */
+  lossData(): Aligned {
+    return lossData(this.series, this.epochs);
+  }
+
+  /** The validation-metrics chart's data. */
+  epochData(): Aligned {
+    return epochData(this.epochs);
+  }
+
+  /** A finished run's confusion from its stored predictions against today's labels (what a click opens). */
+  confusion(runId: number): Promise<RunConfusion> {
+    return api.call('runs.confusion', { runId });
+  }
+
+  /** Makes sure the run's validation images have stored predictions, so a confusion cell can list them. */
+  async scoreValidation(runId: number): Promise<void> {
+    await api.call('runs.score', { runId, scope: 'val', force: false });
   }
 
   get lastConfusion(): Confusion | null {

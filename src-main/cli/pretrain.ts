@@ -4,7 +4,7 @@
  * They need no project database. Pretraining runs in this process: Ctrl-C
  * stops at a checkpoint and `--resume` continues it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../contract/envelope.js';
 import type { TrainConfig } from '../contract/training.js';
@@ -115,7 +115,13 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
   if (resume && !exists) throw new AppError('bad_input', `no pretraining checkpoint to resume in ${outDir}`);
   if (!resume && exists)
     throw new AppError('conflict', `${outDir} already holds a pretraining checkpoint: use --resume, or another --out`);
-  const config = pretrainConfig(values);
+  // A resume draws the very same pool: its size and seed come from the folder, not the command line.
+  const jobFile = join(outDir, 'job.json');
+  const saved =
+    resume && existsSync(jobFile)
+      ? (JSON.parse(readFileSync(jobFile, 'utf8')) as { pool: number; seed: number })
+      : null;
+  const config = { ...pretrainConfig(values), ...(saved ? { seed: saved.seed } : {}) };
   // Listening from here on: a Ctrl-C while fonts load or renders are drawn still ends at a checkpoint.
   let stop = false;
   const onSigint = () => {
@@ -124,7 +130,11 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
   };
   process.on('SIGINT', onSigint);
   const synth = await openSynth(values, config.seed);
-  const pool = int(values, 'pool', 20_000, 1);
+  const pool = saved?.pool ?? int(values, 'pool', 20_000, 1);
+  if (!resume) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(jobFile, JSON.stringify({ pool, seed: config.seed }));
+  }
   const engine = await selectEngine(config.engine);
   const info = { engine: engine.name, device: engine.device, reason: engine.reason };
   const forms = join(resourcesDir(), 'starter', 'bengaliai-forms');

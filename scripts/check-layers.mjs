@@ -17,6 +17,8 @@ export const FLOORS = {
   shared: 1,
   store: 2,
   ingest: 3,
+  // The grapheme renderer: uses ingest's preprocessing; the trainer (pretraining) uses it.
+  synth: 3.5,
   train: 4,
   export: 5,
   service: 6,

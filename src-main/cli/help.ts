@@ -64,6 +64,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       ['--base-width N', `width of the first stage (default ${D.baseWidth}; smaller: a quick preview model)`],
       ['--holdout TEXT', 'validate on the images whose source path contains TEXT (e.g. one scan), train on the rest'],
       ['--seed N', `seed of the split and the initial weights (default ${D.seed})`],
+      ['--init auto|pretrained|scratch|run:N', 'starting weights (auto: the shipped pretrained ones where they fit)'],
       ['--no-augment', 'train without augmentation'],
       JSON_OPT,
     ],
@@ -110,6 +111,44 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     what: 'Adds an exported model folder to the project as a finished run.',
     options: [DB, ['--dir DIR', 'the exported folder'], JSON_OPT],
     example: 'grapheme-studio import-model --db other.sqlite --dir my-model/',
+  },
+  pretrain: {
+    usage:
+      'pretrain --out DIR [--arch resnet34|resnet18] [--size N] [--base-width N] [--epochs N] [--pool N] [--batch N]\n       [--lr X] [--seed N] [--engine E] [--graphemes CSV] [--font FILE]... [--system-fonts] [--no-val] [--resume] [--json]',
+    what: 'Trains a network on rendered graphemes only, validated zero-shot on the starter crops. Ctrl-C stops at a checkpoint; --resume continues.',
+    options: [
+      ['--out DIR', 'the pretraining folder (checkpoint, render pool settings)'],
+      ['--pool N', 'how many graphemes to render for an epoch'],
+      ['--graphemes CSV', 'the grapheme list to render (default resources/graphemes.csv)'],
+      ['--font FILE...', 'font files to render with (default: the shipped and bundled OFL faces)'],
+      ['--system-fonts', "also use the machine's Bengali fonts"],
+      ['--no-val', 'skip the zero-shot validation on the starter crops'],
+      ['--resume', 'continue a stopped pretraining in --out'],
+      JSON_OPT,
+    ],
+    example: 'grapheme-studio pretrain --out pretrain/r18 --arch resnet18 --size 64 --epochs 2',
+  },
+  'pack-pretrained': {
+    usage: 'pack-pretrained --from DIR --out DIR [--engine E] [--command TEXT] [--json]',
+    what: 'Packs a pretraining checkpoint compactly (uint8/float16 weights) with its model card and zero-shot score on the starter images.',
+    options: [
+      ['--from DIR', 'a pretraining folder'],
+      ['--out DIR', 'where the packed weights go (resources/pretrained/<arch>-<size>)'],
+      ['--command TEXT', 'the command that produced it, for the model card'],
+      JSON_OPT,
+    ],
+    example: 'grapheme-studio pack-pretrained --from pretrain/r18 --out resources/pretrained/resnet18-64',
+  },
+  'render-sheet': {
+    usage: 'render-sheet --out PNG [--count N] [--size N] [--seed N] [--graphemes CSV] [--font FILE]...',
+    what: 'Writes a contact sheet of rendered graphemes, as the network sees them.',
+    options: [
+      ['--out PNG', 'the image to write'],
+      ['--count N', 'how many renders'],
+      ['--size N', 'render size in pixels'],
+      ['--seed N', 'seed of the variation'],
+    ],
+    example: 'grapheme-studio render-sheet --out sheet.png --count 96',
   },
 };
 

@@ -10,6 +10,7 @@ import { ProgressBar } from './progress.js';
 import { serveCommand } from './serve.js';
 import { EXPORT_OPTIONS, exportCommand } from './export.js';
 import { TRAIN_OPTIONS, trainCommand } from './train.js';
+import { PRETRAIN_OPTIONS, packCommand, pretrainCommand, renderSheetCommand } from './pretrain.js';
 
 function parse(args: string[]) {
   try {
@@ -28,6 +29,7 @@ function parse(args: string[]) {
         help: { type: 'boolean', short: 'h', default: false },
         ...TRAIN_OPTIONS,
         ...EXPORT_OPTIONS,
+        ...PRETRAIN_OPTIONS,
       },
     });
   } catch (err) {
@@ -73,6 +75,10 @@ export async function runCli(
       else if (command === 'predict' && values.image) values.image.push(...positionals.slice(1));
       else throw new UsageError(`unexpected argument: ${positionals[1]}`);
     }
+    // These need no project.
+    if (command === 'pretrain') return await pretrainCommand(values, io, json, out);
+    if (command === 'render-sheet') return await renderSheetCommand(values, io, json, out);
+    if (command === 'pack-pretrained') return await packCommand(values, io, json, out);
     const db = resolve(need(values, 'db'));
     if (command === 'serve') return await serveCommand(db, values, io);
     const { client, close } = lazyProject(db);

@@ -17,6 +17,7 @@ export const TRAIN_OPTIONS = {
   engine: { type: 'string' },
   'base-width': { type: 'string' },
   holdout: { type: 'string' },
+  init: { type: 'string' },
   seed: { type: 'string' },
   'no-augment': { type: 'boolean', default: false },
   run: { type: 'string' },
@@ -199,6 +200,7 @@ async function trainOrResume(
       seed: num(values, 'seed', false),
       holdout: typeof values.holdout === 'string' ? values.holdout : undefined,
       augment: values['no-augment'] === true ? false : undefined,
+      init: typeof values.init === 'string' ? (values.init as TrainConfig['init']) : undefined,
     };
     const input = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
     // The service checks this too, but only after opening the project: a bad value must create no file.

@@ -35,8 +35,17 @@ export interface TrainConfig {
    * a measure on handwriting the model never saw.
    */
   holdout: string | null;
+  /**
+   * Where the first weights come from: 'pretrained' (the model shipped with the
+   * app, trained on rendered graphemes), 'scratch', 'run:N' (an earlier run's
+   * checkpoint), or 'auto' (pretrained where shipped weights fit the arch and
+   * size, else scratch).
+   */
+  init: InitChoice;
 }
 
+export const INIT_CHOICES = ['auto', 'pretrained', 'scratch'] as const;
+export type InitChoice = (typeof INIT_CHOICES)[number] | `run:${number}`;
 type Input = { input?: unknown };
 const got = (iss: Input) => `got ${JSON.stringify(iss.input)}`;
 /** An integer field in min..max; every failure (type, fraction, range) names the field and the range. */
@@ -83,6 +92,9 @@ export const trainConfigSchema = z.strictObject(
     augment: z.boolean({ error: 'augment must be true or false' }),
     seed: intIn('seed', 0, 2 ** 31 - 1),
     holdout: z.string({ error: HOLDOUT }).min(1, { error: HOLDOUT }).nullable(),
+    init: z.custom<InitChoice>((v) => typeof v === 'string' && /^(auto|pretrained|scratch|run:[1-9]\d*)$/.test(v), {
+      error: (iss) => `init must be auto, pretrained, scratch or run:N (an earlier run's id), ${got(iss)}`,
+    }),
   },
   {
     error: (iss) =>
@@ -206,6 +218,8 @@ export interface RunSummary {
   /** Validation metrics of the latest epoch. */
   metrics?: EvalMetrics | null;
   resumes?: number;
+  /** What the first weights were: 'pretrained', 'scratch' or 'run:N'. */
+  initFrom?: string;
   /** Process id of the trainer while it runs (to tell a live run from an orphan). */
   pid?: number;
   /** Set on a run created by importing an exported model folder. */

@@ -25,6 +25,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   augment: true,
   seed: 1,
   holdout: null,
+  init: 'auto',
 };
 
 /**

@@ -18,6 +18,15 @@ export interface Dataset {
   consonant: Int32Array;
 }
 
+export const emptyDataset = (size: number): Dataset => ({
+  size,
+  ids: new Int32Array(0),
+  pixels: new Uint8Array(0),
+  root: new Int32Array(0),
+  vowel: new Int32Array(0),
+  consonant: new Int32Array(0),
+});
+
 /** Pixels of one image at `size`: from the cache, else decoded and preprocessed now. */
 export async function imagePixels(db: DB, id: number, size: number): Promise<Uint8Array> {
   const cached = db.prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?').pluck().get(id, size) as

@@ -21,6 +21,8 @@ export type ToWorker =
       resume: boolean;
       /** The user gave no size: 64 on CPU engines, GPU_DEFAULT_SIZE on GPU engines. */
       autoSize: boolean;
+      /** Checkpoint whose weights (and normalization) a new run starts from; null = scratch. Ignored on resume. */
+      initDir?: string | null;
     }
   | {
       type: 'eval';

@@ -27,6 +27,8 @@ export interface TrainJob {
   checkpointDir: string;
   /** State of the checkpoint to continue from, if resuming. */
   resumeFrom: TrainState | null;
+  /** A checkpoint whose weights a new run starts from (init-source.ts checked that it fits). */
+  initDir?: string | null;
   normalization: { mean: number; std: number };
   report: (msg: FromWorker) => void;
   shouldStop: () => boolean;
@@ -73,6 +75,12 @@ export async function evaluate(
   );
 }
 
+/** The model a run trains: its own checkpoint on resume, else the init's weights, else a fresh one. */
+export async function initialModel(job: Pick<TrainJob, 'config' | 'checkpointDir' | 'resumeFrom' | 'initDir'>) {
+  if (job.resumeFrom) return loadModel(job.checkpointDir);
+  return job.initDir ? loadModel(job.initDir) : buildModel(job.config);
+}
+
 /** Trains until the configured epochs are done or a stop is requested; returns how it ended. */
 export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const { config, train, val, report, normalization } = job;
@@ -80,7 +88,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const batches = Math.ceil(train.ids.length / config.batch);
   const totalSteps = batches * config.epochs;
   const resume = job.resumeFrom;
-  const model = resume ? await loadModel(job.checkpointDir) : buildModel(config);
+  const model = await initialModel(job);
   // The wgsl engine keeps Adam's state on the GPU; a plain tfjs Adam only carries it to checkpoints.
   const optimizer = job.engine.engine === 'wgsl' ? tf.train.adam(config.lr) : makeOptimizer(config.lr);
   if (resume)

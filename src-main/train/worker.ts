@@ -56,7 +56,10 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   await send({ type: 'engine', ...info, size: config.size });
   const trainSet = await loadDataset(db, runSplit(db, job.runId, 'train'), config.size);
   const valSet = await loadDataset(db, runSplit(db, job.runId, 'val'), config.size);
-  const normalization = resumeFrom?.normalization ?? pixelStats(trainSet.pixels);
+  const initDir = resumeFrom ? null : (job.initDir ?? null);
+  // A model starts from weights that expect their own input scaling.
+  const normalization =
+    resumeFrom?.normalization ?? (initDir ? readState(initDir).normalization : pixelStats(trainSet.pixels));
   await runTraining({
     config,
     train: trainSet,
@@ -64,6 +67,7 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
     engine: info,
     checkpointDir: job.checkpointDir,
     resumeFrom,
+    initDir,
     normalization,
     report: (m) => void send(m),
     shouldStop: () => stopRequested,

@@ -2,7 +2,7 @@
  * Stratified train/validation split by grapheme root. A class with a single
  * example cannot be on both sides: it stays in training and is counted.
  */
-import { rng, shuffle } from '../../train/random.js';
+import { rng, shuffle } from '../../shared/random.js';
 
 export interface SplitItem {
   id: number;

@@ -24,6 +24,7 @@ import type { FromWorker, ToWorker } from '../../train/protocol.js';
 import type { Emit } from '../emit.js';
 import { forkLauncher, type TrainerLauncher, type TrainerProcess } from './launcher.js';
 import { splitForRun } from './run-split.js';
+import { resolveInit } from './init-source.js';
 
 function alive(pid: number): boolean {
   try {
@@ -67,10 +68,13 @@ export class Supervisor {
     this.refuseIfBusy();
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
+    // Checked before anything is written: an init that does not fit leaves no run behind.
+    const initDir = resolveInit(config, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
     const { split, report } = splitForRun(this.runs, config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
-    this.launch(runId, config, false, partial.size === undefined);
+    this.runs.patchSummary(runId, { initFrom: initDir ? config.init.replace('auto', 'pretrained') : 'scratch' });
+    this.launch(runId, config, false, partial.size === undefined && !initDir, initDir);
     return { runId, split: report };
   }
 
@@ -182,7 +186,13 @@ export class Supervisor {
     return { child, stderrTail };
   }
 
-  private launch(runId: number, config: TrainConfig, resume: boolean, autoSize = false): void {
+  private launch(
+    runId: number,
+    config: TrainConfig,
+    resume: boolean,
+    autoSize = false,
+    initDir: string | null = null,
+  ): void {
     const { child, stderrTail } = this.spawn();
     this.runs.update(runId, { status: 'running' });
     if (child.pid !== undefined) this.runs.patchSummary(runId, { pid: child.pid });
@@ -217,6 +227,7 @@ export class Supervisor {
       checkpointDir: this.checkpointDir(runId),
       resume,
       autoSize,
+      initDir,
     } satisfies ToWorker);
   }
 

@@ -1,4 +1,5 @@
 /** Each command's own help: what it does, its options, an example (`CMD --help`, `help CMD`). */
+import { ENGINES } from '../contract/training.js';
 import { DEFAULT_CONFIG as D } from '../train/config.js';
 
 interface CommandHelp {
@@ -60,7 +61,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       ['--epochs N', `passes over the training images (default ${D.epochs})`],
       ['--batch N', `images per step (default ${D.batch})`],
       ['--lr X', `learning rate (default ${D.lr})`],
-      ['--engine auto|wgsl|tensorflow|webgpu|wasm|cpu', 'where it computes (auto: the fastest that works here)'],
+      [`--engine ${ENGINES.join('|')}`, 'where it computes (auto: the fastest that works here)'],
       ['--base-width N', `width of the first stage (default ${D.baseWidth}; smaller: a quick preview model)`],
       ['--holdout TEXT', 'validate on the images whose source path contains TEXT (e.g. one scan), train on the rest'],
       ['--seed N', `seed of the split and the initial weights (default ${D.seed})`],

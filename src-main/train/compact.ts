@@ -5,9 +5,9 @@
  * dequantized natively by tfjs when it loads the weight manifest. No
  * optimizer state. About a quarter of the float32 size.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointPath } from '../store/checkpoint-path.js';
+import { type CheckpointFile, checkpointPath, sha256Of } from '../store/checkpoint-path.js';
 
 interface Spec {
   name: string;
@@ -99,7 +99,15 @@ export function packCheckpoint(from: string, to: string): { bytes: number; float
     join(tmp, 'model.json'),
     JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: packed }] }),
   );
-  copyFileSync(join(src, 'state.json'), join(tmp, 'state.json'));
+  // The source's file list describes its float32 files and optimizer state: list the packed files instead,
+  // so the compact checkpoint is checked like any other (truncation, corruption).
+  const state = JSON.parse(readFileSync(join(src, 'state.json'), 'utf8')) as Record<string, unknown>;
+  const files: Record<string, CheckpointFile> = {};
+  for (const name of ['model.json', 'weights.bin']) {
+    const path = join(tmp, name);
+    files[name] = { bytes: statSync(path).size, sha256: sha256Of(path) };
+  }
+  writeFileSync(join(tmp, 'state.json'), JSON.stringify({ ...state, files }, null, 1));
   rmSync(to, { recursive: true, force: true });
   renameSync(tmp, to);
   return { bytes: weights.length, float32Bytes: raw.length };

@@ -191,7 +191,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
     if (path.startsWith(HTTP.downloadPrefix)) return handleDownload(res, url);
     if (path.startsWith(HTTP.uploadPrefix)) {
       if (req.method !== 'POST') return sendEnvelope(res, fail('bad_input', 'Use POST.'));
-      const batch = decodeURIComponent(path.slice(HTTP.uploadPrefix.length));
+      const batch = decodePath(path.slice(HTTP.uploadPrefix.length));
+      if (batch === null)
+        return refuse(req, res, 400, fail('bad_input', 'The upload batch is not valid URL encoding.'));
       return sendEnvelope(res, await uploads.receive(req, batch, url.searchParams.get('path')));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');

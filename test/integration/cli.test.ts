@@ -171,7 +171,7 @@ describe('help and argument checks (issue 13, finding 6)', () => {
       const r = cli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: grapheme-studio train --db FILE');
-      expect(r.stdout).toMatch(/--engine auto\|tensorflow\|webgpu\|wasm\|cpu +where it computes/);
+      expect(r.stdout).toMatch(/--engine auto\|wgsl\|tensorflow\|webgpu\|wasm\|cpu +where it computes/);
       expect(r.stdout).toContain('--epochs N');
       expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio train /);
     }

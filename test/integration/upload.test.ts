@@ -110,7 +110,7 @@ describe('import by upload', () => {
       expect([bad, r.status]).toEqual([bad, 400]);
     }
     const tooBig = await upload(port, token, batch, 'big.png', Buffer.alloc(1200, 1));
-    expect(tooBig.status).toBe(422);
+    expect(tooBig.status).toBe(400);
     expect(JSON.parse(tooBig.body).error.message).toMatch(
       /big\.png .* over the 1000 bytes upload limit per file: import it from a path/,
     );

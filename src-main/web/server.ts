@@ -221,8 +221,9 @@ export async function serve(service: Service, options: ServeOptions = {}): Promi
       return sendEnvelope(res, fail('bad_input', `Request body is not valid JSON: ${(err as Error).message}`));
     }
     const reply = await dispatch(name, input);
-    if (name === 'import.upload' || name === 'import.discard')
-      uploads.forget((input as { batch?: string }).batch ?? '');
+    // The body may be anything (a refused input included): only a batch name the contract accepted is forgotten.
+    const batch = (input as { batch?: unknown } | null)?.batch;
+    if ((name === 'import.upload' || name === 'import.discard') && typeof batch === 'string') uploads.forget(batch);
     sendEnvelope(res, reply);
   }
 

@@ -32,7 +32,7 @@ function batchOf(n: number, seed: number) {
   return { images, labels, x, tfLabels: { root: pick(0), vowel: pick(1), consonant: pick(2) } };
 }
 
-/** The self-check's tolerance (engines.ts): |got - want| <= 1e-3 + 1e-2 |want|. */
+/** The self-check's tolerance (engines.ts): |got - want| <= 1e-3 + 1e-2 |want|, as a multiple of it. */
 function worst(got: Float32Array, want: Float32Array | Int32Array | Uint8Array): number {
   let bad = 0;
   for (let i = 0; i < want.length; i++)
@@ -40,12 +40,26 @@ function worst(got: Float32Array, want: Float32Array | Int32Array | Uint8Array):
   return bad;
 }
 
+/** ||got - want|| / ||want||: the whole tensor's error, not one element's. */
+function relL2(got: Float32Array, want: Float32Array): number {
+  let d = 0;
+  let w = 0;
+  for (let i = 0; i < want.length; i++) {
+    d += (got[i]! - want[i]!) ** 2;
+    w += want[i]! ** 2;
+  }
+  return Math.sqrt(d / Math.max(w, 1e-30));
+}
+
 describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { timeout: 600_000 }, () => {
   afterAll(() => ctx?.destroy());
 
   it('one step: loss and gradients match tfjs autodiff, weights after Adam match tf.train.adam', async () => {
     await tf.setBackend('cpu');
-    const n = 4;
+    // Batch 8, not 4: the last stage's batch norm sees 8 x 1 x 1 values per channel, and with 4 its
+    // gradients were ill-conditioned enough that f32 summation order alone broke the tolerance in
+    // about one random init in four (s3b2_a_conv/kernel at 1.22x the tolerance).
+    const n = 8;
     const model = buildModel({ ...SHAPE });
     const { images, labels, x, tfLabels } = batchOf(n, 1);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -70,15 +84,27 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
     for (const [i, w] of vars.entries()) {
       const e = params.entries[i]!;
       const want = await grads[w.name]!.data();
-      expect(worst(flat.subarray(e.offset, e.offset + e.size), want as Float32Array), e.name).toBeLessThan(1);
+      // The whole tensor within 1e-4 of the reference (seen: about 1e-5); one element's relative error is
+      // not the measure: where a gradient nearly cancels, f32 summation order alone moves it.
+      expect(relL2(flat.subarray(e.offset, e.offset + e.size), want as Float32Array), e.name).toBeLessThan(1e-4);
     }
-    // The same gradients through tfjs' Adam, then the plan's weights copied out must agree.
-    adam.applyGradients(grads as Parameters<typeof adam.applyGradients>[0]);
+    // tfjs' Adam fed the plan's own gradients, then the plan's weights copied out must agree. Adam's first
+    // step is about lr * sign(g), so feeding it autodiff's gradients instead would flip the step of every
+    // element whose gradient is within f32 noise of zero: that compares rounding, not Adam.
+    const own = Object.fromEntries(
+      vars.map((w, i) => {
+        const e = params.entries[i]!;
+        return [w.name, tf.tensor(flat.slice(e.offset, e.offset + e.size), w.shape)];
+      }),
+    );
+    adam.applyGradients(own as Parameters<typeof adam.applyGradients>[0]);
     const after = await Promise.all(vars.map((v) => v.data()));
     const check = buildModel({ ...SHAPE });
     await trainer.saveTo(check, tf.train.adam(LR));
-    for (const [i, w] of check.trainableWeights.entries())
-      expect(worst((await w.read().data()) as Float32Array, after[i]!), w.originalName).toBeLessThan(1);
+    for (const [i, w] of check.trainableWeights.entries()) {
+      const got = (await w.read().data()) as Float32Array;
+      expect(worst(got, after[i]!), w.originalName).toBeLessThan(1);
+    }
     trainer.dispose();
   });
 
@@ -136,6 +162,11 @@ describe.skipIf(!ctx)('the wgsl training plan (narrow ResNet-18, 32x32)', { time
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     for (const [step, n] of [8, 8, 8, 3].entries()) {
       const b = batchOf(n, 10 + step);
+      // Both start each step from the plan's weights: Adam's early steps are about lr * sign(g), so two
+      // correct engines drift apart wherever a gradient is within f32 noise of zero (seen: 3-9% in loss by
+      // step 4 from one random init in two). The first test checks one update exactly; this one, that the
+      // plan keeps training right along a trajectory and on a smaller last batch.
+      if (step > 0) await trainer.saveTo(model, optimizer);
       const got = await trainer.step(b.images, b.labels, LR);
       const lossT = trainStep(net, optimizer, vars, b.x, b.tfLabels, SHAPE.lossWeights);
       const want = (await lossT.data())[0]!;

@@ -7,9 +7,17 @@
  */
 import { api } from '../api/client';
 import type { Events } from '$contract/events';
-import type { RunConfusion } from '$contract/insights';
+import type { RunConfusion, SuspectsResult } from '$contract/insights';
 import { appendPoints, emptySeries, epochData, lossData, type Aligned, type LossSeries } from './train-series';
-import type { Confusion, EpochRecord, RunDetail, RunRecord, TrainConfig, TrainingProgress } from '$contract/training';
+import type {
+  Confusion,
+  EpochRecord,
+  ModelExport,
+  RunDetail,
+  RunRecord,
+  TrainConfig,
+  TrainingProgress,
+} from '$contract/training';
 
 /** Below this hierarchical recall a model's predictions (and suspects) are more guess than evidence. */
 export const WEAK_RECALL = 0.5;
@@ -78,6 +86,37 @@ class TrainingState {
   /** Makes sure the run's validation images have stored predictions, so a confusion cell can list them. */
   async scoreValidation(runId: number): Promise<void> {
     await api.call('runs.score', { runId, scope: 'val', force: false });
+  }
+
+  /** Makes sure the project's unlabeled images have the run's predictions (the least-confident queue). */
+  async scoreUnlabeled(runId: number): Promise<void> {
+    await api.call('runs.score', { runId, scope: 'unlabeled', force: false });
+  }
+
+  /** Labeled validation images whose prediction contradicts the label, most suspect first. */
+  suspects(runId: number, limit: number): Promise<SuspectsResult> {
+    return api.call('runs.suspects', { runId, limit });
+  }
+
+  /** The stored records of some runs, with their curves (the Runs page's overlay). */
+  details(runIds: number[]): Promise<RunDetail[]> {
+    return Promise.all(runIds.map((runId) => api.call('runs.get', { runId })));
+  }
+
+  /** Deletes a run with its checkpoints and predictions, then refreshes the list. */
+  async remove(runId: number): Promise<void> {
+    await api.call('runs.delete', { runId });
+    await this.refreshList();
+  }
+
+  exportRun(runId: number, out: string): Promise<ModelExport> {
+    return api.call('runs.export', { runId, out, format: 'all' });
+  }
+
+  /** The folder of the project file, where exports are suggested. */
+  async projectFolder(): Promise<string> {
+    const p = await api.call('project.info', {});
+    return p.path.replace(/[/\\][^/\\]*$/, '');
   }
 
   get lastConfusion(): Confusion | null {

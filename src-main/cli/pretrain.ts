@@ -24,7 +24,7 @@ import { packCheckpoint } from '../train/compact.js';
 import { writePretrainedCard } from '../train/pretrained-card.js';
 import { evaluate } from '../train/trainer.js';
 import { formatSeconds, ProgressBar } from './progress.js';
-import { UsageError } from './args.js';
+import { type CliIO, type Values, UsageError } from './args.js';
 
 export const PRETRAIN_OPTIONS = {
   pool: { type: 'string' },
@@ -38,11 +38,7 @@ export const PRETRAIN_OPTIONS = {
   command: { type: 'string' },
 } as const;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-interface IO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream & { isTTY?: boolean };
-}
+type IO = CliIO;
 
 function int(values: Values, name: string, fallback: number, min: number): number {
   const v = values[name];

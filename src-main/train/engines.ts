@@ -96,6 +96,7 @@ async function loadCpu(): Promise<Omit<Engine, 'reason'>> {
 async function loadWgsl(forced: boolean): Promise<Omit<Engine, 'reason'>> {
   const { openGpu } = await import('./webgpu/device.js');
   const { setWgslContext } = await import('./webgpu/engine.js');
+  const { variantWords } = await import('./webgpu/kernel.js');
   const flags = (process.env.GRAPHEME_WGSL_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const ctx = await openGpu({ flags });
   if (ctx.adapter.cpu && !forced) {
@@ -115,7 +116,8 @@ async function loadWgsl(forced: boolean): Promise<Omit<Engine, 'reason'>> {
   return {
     name: 'wgsl',
     backend,
-    device: `${ctx.adapter.name} (own WGSL kernels via Dawn; validation on tfjs ${backend})`,
+    // The variant is chosen by what the adapter offers (GRAPHEME_WGSL_PRECISION=f32 forces the reference).
+    device: `${ctx.adapter.name} (own WGSL kernels via Dawn; validation on tfjs ${backend}; ${variantWords(ctx.variant)})`,
     gpu: !ctx.adapter.cpu,
   };
 }

@@ -7,21 +7,24 @@
  * `bnGradReduce` writes per-channel partial sums; `bnGradApply` finalizes
  * them per workgroup, writes dx, optionally dy itself (the gradient of the
  * identity shortcut), and from its first row of workgroups dgamma and dbeta.
+ * The gradients (dout, dx, dres) stay f32 in every variant; the saved activations (mask, x) are `act`.
  */
 import {
   BN_CHANNELS,
   BN_FINALIZE,
   BN_LANES,
   BN_ROWS_PER_GROUP,
+  bnFinalizeSubgroup,
+  SUBGROUP_BUILTINS,
   type BnParams,
   type BnShape,
 } from './batchnorm-forward.js';
-import { f32Bits, type KernelSource } from './kernel.js';
+import { F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
 
 const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
 
 const DY = `fn gradOut(i: u32) -> f32 {
-  if (shape.RELU != 0u && mask[i] <= 0.0) { return 0.0; }
+  if (shape.RELU != 0u && mask[i] <= act(0.0)) { return 0.0; }
   return dout[i];
 }`;
 
@@ -32,38 +35,15 @@ function bnShapeFields(s: BnShape, relu: boolean) {
   };
 }
 
-/** Bindings: dout, mask, x (the BN's input), scratch (forward partials read, backward partials written). */
-export function bnGradReduce(s: BnShape, relu: boolean): KernelSource {
-  return {
-    label: `bnGradReduce C${s.C}`,
-    bindings: [
-      { name: 'dout', access: 'read' },
-      { name: 'mask', access: 'read' },
-      { name: 'x', access: 'read' },
-      { name: 'scratch', access: 'rw' },
-    ],
-    shape: bnShapeFields(s, relu),
-    groups: () => [channelGroups(s.C), s.splits, 1],
-    body: `${BN_FINALIZE}
-${DY}
-var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
-  let per = (R + shape.RS - 1u) / shape.RS;
-  let r0 = wid.y * per;
-  let r1 = min(R, r0 + per);
-  var s = 0.0;
+/** Sums dy and dy * xhat over this workgroup's row range of channel c into `red` (both variants). */
+const REDUCE_ROWS = `var s = 0.0;
   var q = 0.0;
   if (c < C) {
-    let mv = bnMoments(c, C, f32(R));
     for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
       let i = r * C + c;
       let dy = gradOut(i);
       s += dy;
-      q += dy * (x[i] - mv.x) * mv.y;
+      q += dy * (f32(x[i]) - mv.x) * mv.y;
     }
   }
   let t = lid.y * ${BN_CHANNELS}u + lid.x;
@@ -79,38 +59,74 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     scratch[shape.BWD + (wid.y * C + c) * 2u] = ss;
     scratch[shape.BWD + (wid.y * C + c) * 2u + 1u] = qq;
-  }
-}
+  }`;
+
+/**
+ * Bindings: dout, mask, x (the BN's input), scratch (forward partials read, backward partials written).
+ * The f32 kernel has every thread finalize its channel's moments; the subgroup one finalizes the
+ * workgroup's channels together first.
+ */
+export function bnGradReduce(s: BnShape, relu: boolean, v: Variant = F32): KernelSource {
+  const rows = `let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  let per = (R + shape.RS - 1u) / shape.RS;
+  let r0 = wid.y * per;
+  let r1 = min(R, r0 + per);`;
+  const main = v.subgroups
+    ? `${bnFinalizeSubgroup(false)}
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
+  ${rows}
+  finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
+  let mv = momentsOf(fin[lid.x].xy, f32(R));
+  ${REDUCE_ROWS}
+}`
+    : `${BN_FINALIZE}
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  ${rows}
+  var mv = vec3f(0.0);
+  if (c < C) { mv = bnMoments(c, C, f32(R)); }
+  ${REDUCE_ROWS}
+}`;
+  return {
+    label: `bnGradReduce C${s.C}`,
+    half: v.f16,
+    bindings: [
+      { name: 'dout', access: 'read' },
+      { name: 'mask', access: 'read', elem: 'act' },
+      { name: 'x', access: 'read', elem: 'act' },
+      { name: 'scratch', access: 'rw' },
+    ],
+    shape: bnShapeFields(s, relu),
+    groups: () => [channelGroups(s.C), s.splits, 1],
+    body: `${DY}
+var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
+${main}
 `,
   };
 }
 
-/**
- * Bindings: dout, mask, x, scratch, params (gamma), dx, dres (dy itself; a dummy unless
- * `writeDy`), grads (slot 0 gets dgamma and dbeta).
- */
-export function bnGradApply(s: BnShape, p: BnParams, opts: { relu: boolean; writeDy: boolean }): KernelSource {
-  const base = bnShapeFields(s, opts.relu);
-  return {
-    label: `bnGradApply C${s.C}`,
-    bindings: [
-      { name: 'dout', access: 'read' },
-      { name: 'mask', access: 'read' },
-      { name: 'x', access: 'read' },
-      { name: 'scratch', access: 'read' },
-      { name: 'params', access: 'read' },
-      { name: 'dx', access: 'rw' },
-      { name: 'dres', access: 'rw' },
-      { name: 'grads', access: 'rw' },
-    ],
-    shape: {
-      fields: [...base.fields, 'GAMMA', 'BETA', 'WRITE_DY'],
-      values: [...base.values, p.gamma, p.beta, opts.writeDy ? 1 : 0],
-    },
-    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
-    body: `${BN_FINALIZE}
-${DY}
-struct Coef { mean: f32, invstd: f32, sdy: f32, sdyx: f32 }
+/** dgamma and dbeta from the first row of workgroups; dx (and dy) for this workgroup's rows. */
+const APPLY_ROWS = `if (lid.y == 0u && c < C && wid.y == 0u) {
+    grads[shape.GAMMA + c] = k.sdyx;
+    grads[shape.BETA + c] = k.sdy;
+  }
+  if (c >= C) { return; }
+  let scale = params[shape.GAMMA + c] * k.invstd / f32(R);
+  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
+  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
+  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+    let i = r * C + c;
+    let dy = gradOut(i);
+    let xhat = (f32(x[i]) - k.mean) * k.invstd;
+    dx[i] = scale * (f32(R) * dy - k.sdy - xhat * k.sdyx);
+    if (shape.WRITE_DY != 0u) { dres[i] = dy; }
+  }`;
+
+function bnGradApplyMain(): string {
+  return `${BN_FINALIZE}
 var<workgroup> coef: array<Coef, ${BN_CHANNELS}>;
 @compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -126,25 +142,60 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       sdyx += scratch[shape.BWD + (j * C + c) * 2u + 1u];
     }
     coef[lid.x] = Coef(mv.x, mv.y, sdy, sdyx);
-    if (wid.y == 0u) {
-      grads[shape.GAMMA + c] = sdyx;
-      grads[shape.BETA + c] = sdy;
-    }
   }
   workgroupBarrier();
-  if (c >= C) { return; }
   let k = coef[lid.x];
-  let scale = params[shape.GAMMA + c] * k.invstd / f32(R);
-  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
-  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
-  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
-    let i = r * C + c;
-    let dy = gradOut(i);
-    let xhat = (x[i] - k.mean) * k.invstd;
-    dx[i] = scale * (f32(R) * dy - k.sdy - xhat * k.sdyx);
-    if (shape.WRITE_DY != 0u) { dres[i] = dy; }
-  }
+  ${APPLY_ROWS}
+}`;
 }
+
+function bnGradApplySubgroupMain(): string {
+  return `${bnFinalizeSubgroup(true)}
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
+  let f = fin[lid.x];
+  let mv = momentsOf(f.xy, f32(R));
+  let k = Coef(mv.x, mv.y, f.z, f.w);
+  ${APPLY_ROWS}
+}`;
+}
+
+/**
+ * Bindings: dout, mask, x, scratch, params (gamma), dx, dres (dy itself; a dummy unless
+ * `writeDy`), grads (slot 0 gets dgamma and dbeta).
+ */
+export function bnGradApply(
+  s: BnShape,
+  p: BnParams,
+  opts: { relu: boolean; writeDy: boolean },
+  v: Variant = F32,
+): KernelSource {
+  const base = bnShapeFields(s, opts.relu);
+  return {
+    label: `bnGradApply C${s.C}`,
+    half: v.f16,
+    bindings: [
+      { name: 'dout', access: 'read' },
+      { name: 'mask', access: 'read', elem: 'act' },
+      { name: 'x', access: 'read', elem: 'act' },
+      { name: 'scratch', access: 'read' },
+      { name: 'params', access: 'read' },
+      { name: 'dx', access: 'rw' },
+      { name: 'dres', access: 'rw' },
+      { name: 'grads', access: 'rw' },
+    ],
+    shape: {
+      fields: [...base.fields, 'GAMMA', 'BETA', 'WRITE_DY'],
+      values: [...base.values, p.gamma, p.beta, opts.writeDy ? 1 : 0],
+    },
+    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
+    body: `${DY}
+struct Coef { mean: f32, invstd: f32, sdy: f32, sdyx: f32 }
+${v.subgroups ? bnGradApplySubgroupMain() : bnGradApplyMain()}
 `,
   };
 }

@@ -8,7 +8,7 @@
  * separate finalize dispatch), normalizes a block of rows, and its first
  * row of workgroups updates the moving mean and variance.
  */
-import { f32Bits, type KernelSource } from './kernel.js';
+import { F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
 
 /** Channels per workgroup (x) and row lanes (y): 64 neighbouring channels are contiguous in NHWC. */
 export const BN_CHANNELS = 64;
@@ -39,12 +39,13 @@ export const bnScratchFloats = (s: BnShape) => 4 * s.splits * s.C;
 
 const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
 
-/** Bindings: x (NHWC), scratch (forward partials at 0). */
-export function bnStats(s: BnShape): KernelSource {
+/** Bindings: x (NHWC; `act`), scratch (forward partials at 0). */
+export function bnStats(s: BnShape, v: Variant = F32): KernelSource {
   return {
     label: `bnStats C${s.C}`,
+    half: v.f16,
     bindings: [
-      { name: 'x', access: 'read' },
+      { name: 'x', access: 'read', elem: 'act' },
       { name: 'scratch', access: 'rw' },
     ],
     shape: { fields: ['C', 'HW', 'RS'], values: [s.C, s.HW, s.splits] },
@@ -63,7 +64,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   var q = 0.0;
   if (c < C) {
     for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
-      let v = x[r * C + c];
+      let v = f32(x[r * C + c]);
       s += v;
       q += v * v;
     }
@@ -100,6 +101,47 @@ export const BN_FINALIZE = `fn bnMoments(c: u32, C: u32, R: f32) -> vec3f {
   return vec3f(mean, inverseSqrt(variance + bitcast<f32>(shape.EPS)), variance);
 }`;
 
+/**
+ * The subgroup variant of the finalize, for the whole workgroup at once: BN_FINALIZE has one thread
+ * per channel loop over the RS splits while the other lanes wait, and every bnApply workgroup does
+ * it (at RS = 64 it reads twice the scratch floats that it normalizes). Here each subgroup takes
+ * the next channel from a counter, its lanes sum the splits, and subgroupAdd combines them, so it
+ * holds for any subgroup size and any placement of invocations in subgroups.
+ * fin[ch] = (sum x, sum x^2) and, with `backward`, (sum dy, sum dy xhat).
+ */
+export function bnFinalizeSubgroup(backward: boolean): string {
+  const bwd = backward ? 'scratch[shape.BWD + f], scratch[shape.BWD + f + 1u]' : '0.0, 0.0';
+  return `var<workgroup> nextChannel: atomic<u32>;
+var<workgroup> fin: array<vec4f, ${BN_CHANNELS}>;
+fn finalizeGroup(c0: u32, lane: u32, size: u32) {
+  loop {
+    var ch = 0u;
+    if (subgroupElect()) { ch = atomicAdd(&nextChannel, 1u); }
+    ch = subgroupBroadcastFirst(ch);
+    if (ch >= ${BN_CHANNELS}u) { break; }
+    var v = vec4f(0.0);
+    if (c0 + ch < shape.C) {
+      for (var j = lane; j < shape.RS; j += size) {
+        let f = (j * shape.C + c0 + ch) * 2u;
+        v += vec4f(scratch[f], scratch[f + 1u], ${bwd});
+      }
+    }
+    let t = subgroupAdd(v);
+    if (subgroupElect()) { fin[ch] = t; }
+  }
+  workgroupBarrier();
+}
+fn momentsOf(sums: vec2f, R: f32) -> vec3f {
+  let mean = sums.x / R;
+  let variance = max(sums.y / R - mean * mean, 0.0);
+  return vec3f(mean, inverseSqrt(variance + bitcast<f32>(shape.EPS)), variance);
+}`;
+}
+
+/** Entry-point parameters of the subgroup kernels. */
+export const SUBGROUP_BUILTINS =
+  '@builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32';
+
 export interface BnParams {
   gamma: number;
   beta: number;
@@ -109,17 +151,23 @@ export interface BnParams {
 
 /**
  * Bindings: x, scratch, params (gamma, beta), residual (a dummy when `residual` is false),
- * out, bnState (moving mean and variance).
+ * out, bnState (moving mean and variance). x, residual and out are activations (`act`).
  */
-export function bnApply(s: BnShape, p: BnParams, opts: { relu: boolean; residual: boolean }): KernelSource {
+export function bnApply(
+  s: BnShape,
+  p: BnParams,
+  opts: { relu: boolean; residual: boolean },
+  v: Variant = F32,
+): KernelSource {
   return {
     label: `bnApply C${s.C}`,
+    half: v.f16,
     bindings: [
-      { name: 'x', access: 'read' },
+      { name: 'x', access: 'read', elem: 'act' },
       { name: 'scratch', access: 'read' },
       { name: 'params', access: 'read' },
-      { name: 'residual', access: 'read' },
-      { name: 'out', access: 'rw' },
+      { name: 'residual', access: 'read', elem: 'act' },
+      { name: 'out', access: 'rw', elem: 'act' },
       { name: 'bnState', access: 'rw' },
     ],
     shape: {
@@ -139,7 +187,31 @@ export function bnApply(s: BnShape, p: BnParams, opts: { relu: boolean; residual
       ],
     },
     groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
-    body: `${BN_FINALIZE}
+    body: v.subgroups ? bnApplySubgroupMain() : bnApplyMain(),
+  };
+}
+
+// moving = moving * momentum + batch * (1 - momentum); the variance biased, as tfjs-layers keeps it.
+const MOVING_UPDATE = `let m = bitcast<f32>(shape.MOM);
+      bnState[shape.MMEAN + c] = bnState[shape.MMEAN + c] * m + mv.x * (1.0 - m);
+      bnState[shape.MVAR + c] = bnState[shape.MVAR + c] * m + mv.z * (1.0 - m);`;
+
+/** Normalizes this workgroup's rows of channel c with its moments `mv` (mean, invstd). */
+const NORMALIZE = `if (c >= C) { return; }
+  let g = params[shape.GAMMA + c] * mv.y;
+  let b = params[shape.BETA + c] - mv.x * g;
+  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
+  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
+  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
+    let i = r * C + c;
+    var v = f32(x[i]) * g + b;
+    if (shape.RES != 0u) { v += f32(residual[i]); }
+    if (shape.RELU != 0u) { v = max(v, 0.0); }
+    out[i] = act(v);
+  }`;
+
+function bnApplyMain(): string {
+  return `${BN_FINALIZE}
 var<workgroup> stat: array<vec2f, ${BN_CHANNELS}>;
 @compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -150,27 +222,29 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     let mv = bnMoments(c, C, f32(R));
     stat[lid.x] = mv.xy;
     if (wid.y == 0u) {
-      // moving = moving * momentum + batch * (1 - momentum); the variance biased, as tfjs-layers keeps it.
-      let m = bitcast<f32>(shape.MOM);
-      bnState[shape.MMEAN + c] = bnState[shape.MMEAN + c] * m + mv.x * (1.0 - m);
-      bnState[shape.MVAR + c] = bnState[shape.MVAR + c] * m + mv.z * (1.0 - m);
+      ${MOVING_UPDATE}
     }
   }
   workgroupBarrier();
-  if (c >= C) { return; }
   let mv = stat[lid.x];
-  let g = params[shape.GAMMA + c] * mv.y;
-  let b = params[shape.BETA + c] - mv.x * g;
-  let r0 = wid.y * ${BN_ROWS_PER_GROUP}u;
-  let r1 = min(R, r0 + ${BN_ROWS_PER_GROUP}u);
-  for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
-    let i = r * C + c;
-    var v = x[i] * g + b;
-    if (shape.RES != 0u) { v += residual[i]; }
-    if (shape.RELU != 0u) { v = max(v, 0.0); }
-    out[i] = v;
-  }
+  ${NORMALIZE}
 }
-`,
-  };
+`;
+}
+
+function bnApplySubgroupMain(): string {
+  return `${bnFinalizeSubgroup(false)}
+@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
+  let C = shape.C;
+  let R = dims.n * shape.HW;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
+  let mv = momentsOf(fin[lid.x].xy, f32(R));
+  if (lid.y == 0u && c < C && wid.y == 0u) {
+    ${MOVING_UPDATE}
+  }
+  ${NORMALIZE}
+}
+`;
 }

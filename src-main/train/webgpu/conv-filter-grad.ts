@@ -6,7 +6,7 @@
  * ([GRAD_SLOTS, params]) and Adam sums the slots. (tfjs-webgpu 4.22 runs one
  * thread per filter weight over the whole batch: DESIGN.md section 4.)
  */
-import { convUniform, GATHER_X, type ConvGeometry } from './conv-shape.js';
+import { convUniform, GATHER_X, type ConvGeometry, type ConvInput } from './conv-shape.js';
 import { gemmBody, gemmGroups, TILE_M, TILE_N } from './gemm.js';
 import type { KernelSource } from './kernel.js';
 
@@ -23,10 +23,17 @@ export function filterGradSplit(g: ConvGeometry, maxBatch: number, slots: number
 }
 
 /**
- * Bindings: x (NHWC input), dy (NHWC output gradient), grads (flat, `slotStride` floats per slot;
- * this filter's gradient at `gradOffset`).
+ * Bindings: x (NHWC input; f16 in the f16 variant), dy (NHWC output gradient, always f32: a
+ * gradient's small values would underflow f16 without loss scaling), grads (flat, `slotStride` floats
+ * per slot; this filter's gradient at `gradOffset`).
  */
-export function convFilterGrad(g: ConvGeometry, gradOffset: number, slotStride: number, splitK: number): KernelSource {
+export function convFilterGrad(
+  g: ConvGeometry,
+  gradOffset: number,
+  slotStride: number,
+  splitK: number,
+  io: ConvInput = {},
+): KernelSource {
   const body = gemmBody({
     M: 'shape.K * shape.K * shape.CI',
     N: 'shape.CO',
@@ -41,11 +48,12 @@ fn store(m: u32, n: u32, z: u32, v: f32) { grads[z * shape.SLOT + shape.G_OFF + 
   return {
     label: `conv${g.K}x${g.K}/${g.stride} ${g.CI}->${g.CO} filter grad x${splitK}`,
     bindings: [
-      { name: 'x', access: 'read' },
+      { name: 'x', access: 'read', elem: io.image ? 'f32' : 'act' },
       { name: 'dy', access: 'read' },
       { name: 'grads', access: 'rw' },
     ],
     body,
+    half: io.half,
     shape: convUniform(g, { G_OFF: gradOffset, SLOT: slotStride }),
     groups: () => gemmGroups(g.weights / g.CO, g.CO, splitK),
   };

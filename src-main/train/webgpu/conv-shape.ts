@@ -60,6 +60,14 @@ export function convUniform(g: ConvGeometry, extra: Record<string, number> = {})
   return { fields: Object.keys(base), values: Object.values(base) };
 }
 
+/** How a convolution's input is stored: the network's images stay f32; activations are `act`. */
+export interface ConvInput {
+  /** The f16 variant: activations (x, and y of the forward) stored as f16. */
+  half?: boolean;
+  /** x is the input batch (f32 whatever the variant). */
+  image?: boolean;
+}
+
 /**
  * x at (output position p = (image, oh, ow), filter tap t = (kh, kw, ci)), zero in the padding:
  * the implicit im2col matrix of the forward convolution and of the filter gradient.
@@ -72,5 +80,5 @@ export const GATHER_X = `fn gatherX(p: u32, t: u32) -> f32 {
   let ih = i32((r / shape.OW) * shape.S + kk / shape.K) - i32(shape.PT);
   let iw = i32((r % shape.OW) * shape.S + kk % shape.K) - i32(shape.PL);
   if (ih < 0 || iw < 0 || ih >= i32(shape.H) || iw >= i32(shape.W)) { return 0.0; }
-  return x[((img * shape.H + u32(ih)) * shape.W + u32(iw)) * shape.CI + ci];
+  return f32(x[((img * shape.H + u32(ih)) * shape.W + u32(iw)) * shape.CI + ci]);
 }`;

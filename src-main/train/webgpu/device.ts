@@ -5,6 +5,7 @@
  * error that the training loop reports as a failed run.
  */
 /// <reference types="@webgpu/types" />
+import { F32, type Variant } from './kernel.js';
 
 export interface GpuCounters {
   dispatches: number;
@@ -29,6 +30,8 @@ export interface OpenOptions {
   specialize?: boolean;
   /** Bind less than the device allows (tests of the batch that fits; WebGPU never lowers a limit below its default). */
   maxBindingBytes?: number;
+  /** The kernel variant plans use (see `chooseVariant`); default GRAPHEME_WGSL_PRECISION, else `auto`. */
+  precision?: string;
 }
 
 interface DawnModule {
@@ -49,6 +52,10 @@ export class GpuContext {
   /** The largest buffer a plan may bind: the device's limit unless told less. */
   maxBinding: number;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** What the device was opened with (every variant's kernels compile on it). */
+  readonly offered: Variant;
+  /** The variant the plans built on this context use: f32 unless chosen otherwise. */
+  variant: Variant = F32;
 
   constructor(
     readonly device: GPUDevice,
@@ -58,6 +65,7 @@ export class GpuContext {
     specialize?: boolean,
     maxBinding?: number,
   ) {
+    this.offered = { f16: device.features.has('shader-f16'), subgroups: device.features.has('subgroups') };
     this.specialize = specialize ?? !adapter.cpu;
     this.maxBinding = Math.min(maxBinding ?? Infinity, device.limits.maxStorageBufferBindingSize);
     // A driver reset, a removed GPU, or anything else that destroys the device behind our back.
@@ -162,6 +170,28 @@ function summarize(adapter: GPUAdapter, flags: string[]): AdapterSummary {
 /** The adapter's limits that bound one plan's buffers; requested in full (the defaults are smaller). */
 const LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize'] as const;
 
+/** Device features the variants need, requested whenever the adapter offers them. */
+const VARIANT_FEATURES = ['shader-f16', 'subgroups'] as const;
+const PRECISION_WORDS = ['auto', 'f32', 'f16', 'subgroups'] as const;
+
+/**
+ * The variant for `precision`: `auto` takes all the device offers, `f32` the reference kernels,
+ * `f16` and/or `subgroups` (comma-separated) just those, and naming one the device lacks is an error.
+ */
+export function chooseVariant(precision: string, offered: Variant, adapter: string): Variant {
+  const words = precision.split(',').map((w) => w.trim().toLowerCase());
+  for (const w of words)
+    if (!(PRECISION_WORDS as readonly string[]).includes(w))
+      throw new Error(`GRAPHEME_WGSL_PRECISION: '${w}' is not one of ${PRECISION_WORDS.join(', ')}`);
+  if (words.includes('auto')) return { ...offered };
+  if (words.includes('f32')) return F32;
+  const want = { f16: words.includes('f16'), subgroups: words.includes('subgroups') };
+  if (want.f16 && !offered.f16) throw new Error(`f16 kernels were asked for, but ${adapter} does not offer shader-f16`);
+  if (want.subgroups && !offered.subgroups)
+    throw new Error(`subgroup kernels were asked for, but ${adapter} does not offer subgroups`);
+  return want;
+}
+
 /** Opens Dawn and one device; throws a message naming what is missing. */
 export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const flags = options.flags ?? [];
@@ -177,8 +207,16 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   if (!adapter) throw new Error(`Dawn found no GPU adapter${flags.length ? ` (flags ${flags.join(' ')})` : ''}`);
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
-  const device = await adapter.requestDevice({ requiredLimits });
+  const requiredFeatures = VARIANT_FEATURES.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const env = process.env.GRAPHEME_WGSL_SPECIALIZE;
   const specialize = options.specialize ?? (env === undefined || env === '' ? undefined : env === '1');
-  return new GpuContext(device, summarize(adapter, flags), gpu, specialize, options.maxBindingBytes);
+  const ctx = new GpuContext(device, summarize(adapter, flags), gpu, specialize, options.maxBindingBytes);
+  try {
+    ctx.variant = chooseVariant(options.precision ?? (process.env.GRAPHEME_WGSL_PRECISION || 'auto'), ctx.offered, ctx.adapter.name);
+  } catch (err) {
+    ctx.destroy();
+    throw err;
+  }
+  return ctx;
 }

@@ -11,8 +11,30 @@ export type Access = 'read' | 'rw';
 export interface BindingSpec {
   name: string;
   access: Access;
-  /** Element type of the array; f32 unless said. */
-  elem?: 'f32' | 'u32';
+  /**
+   * Element type of the array; f32 unless said. `act` is a forward activation's storage type: f16 in
+   * the f16 variant (the WGSL alias `act`), f32 otherwise; kernels read it as `f32(x[i])` and write
+   * `act(v)`, so one body serves both.
+   */
+  elem?: 'f32' | 'u32' | 'act';
+}
+
+/**
+ * Which kernel variant a plan uses, by what the device offers (device.ts). f16: forward activations
+ * stored as f16, every product and sum in f32 (gradients, weights, Adam stay f32). subgroups: the
+ * batch-norm statistics and the loss reduced with subgroup operations instead of loops and barriers.
+ */
+export interface Variant {
+  f16: boolean;
+  subgroups: boolean;
+}
+export const F32: Variant = { f16: false, subgroups: false };
+
+/** The variant in words, for the engine's device line in the Train view and the bench. */
+export function variantWords(v: Variant): string {
+  const parts = [v.f16 ? 'f16 activations, f32 math' : 'f32'];
+  if (v.subgroups) parts.push('subgroup reductions');
+  return parts.join(' + ');
 }
 
 /** Written once per step: the batch size and Adam's step-dependent factors. */
@@ -45,13 +67,20 @@ export function f32Bits(v: number): number {
 /** Storage buffers start at this binding (0 is `dims`, 1 is `shape`). */
 export const FIRST_STORAGE = 2;
 
-export function header(bindings: readonly BindingSpec[], shape: ShapeUniform): string {
+/** Extensions first (WGSL wants them before any declaration), then the bindings. */
+export function header(bindings: readonly BindingSpec[], shape: ShapeUniform, half = false, body = ''): string {
+  const enables: string[] = [];
+  if (half) enables.push('enable f16;');
+  // The subgroup kernels take their loop bounds from subgroupBroadcastFirst, which the uniformity
+  // analysis cannot see is uniform across the subgroup.
+  if (/\bsubgroup[A-Z]/.test(body)) enables.push('enable subgroups;', 'diagnostic(off, subgroup_uniformity);');
+  if (bindings.some((b) => b.elem === 'act')) enables.push(`alias act = ${half ? 'f16' : 'f32'};`);
   const fields = shape.fields.length ? shape.fields.map((f) => `${f}: u32`).join(', ') : 'unused: u32';
   const lines = bindings.map((b, i) => {
     const space = b.access === 'read' ? 'storage, read' : 'storage, read_write';
     return `@group(0) @binding(${i + FIRST_STORAGE}) var<${space}> ${b.name}: array<${b.elem ?? 'f32'}>;`;
   });
-  return `${DIMS_WGSL}
+  return `${enables.map((e) => e + '\n').join('')}${DIMS_WGSL}
 struct Shape { ${fields} }
 @group(0) @binding(1) var<uniform> shape: Shape;
 ${lines.join('\n')}
@@ -84,6 +113,8 @@ export interface KernelSource {
   body: string;
   shape: ShapeUniform;
   groups(n: number): [number, number, number];
+  /** `act` bindings are f16 (the f16 variant). */
+  half?: boolean;
 }
 
 /** Builds (or reuses) the pipeline and binds `buffers` in the order of `src.bindings`. */
@@ -93,7 +124,10 @@ export function makeDispatch(ctx: GpuContext, src: KernelSource, dims: GPUBuffer
   if (src.shape.values.length !== src.shape.fields.length)
     throw new Error(`${src.label}: ${src.shape.values.length} shape values for ${src.shape.fields.length} fields`);
   const body = ctx.specialize ? specialize(src.body, src.shape) : src.body;
-  const code = header(src.bindings, src.shape) + body;
+  if (src.half && !ctx.offered.f16) throw new Error(`${src.label}: an f16 kernel on a device without shader-f16`);
+  if (/\bsubgroup[A-Z]/.test(body) && !ctx.offered.subgroups)
+    throw new Error(`${src.label}: a subgroup kernel on a device without subgroups`);
+  const code = header(src.bindings, src.shape, src.half, body) + body;
   const pipeline = ctx.pipeline(
     src.label.split(' ')[0]!,
     code,

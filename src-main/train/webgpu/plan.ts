@@ -5,10 +5,12 @@
  * compute pass) with the same dispatch list every time, submits once, and
  * reads back only the four loss values. Batches smaller than the largest
  * (an epoch's last) reuse the plan: kernels read the batch size from the
- * uniform.
+ * uniform. The context's variant (kernel.ts `Variant`) picks the kernels:
+ * the same list of dispatches in every variant, only their WGSL and the
+ * activation buffers' element size differ.
  */
 import type { GpuContext } from './device.js';
-import { DIMS_BYTES, encode, makeDispatch, type Dispatch, type KernelSource } from './kernel.js';
+import { DIMS_BYTES, encode, makeDispatch, type Dispatch, type KernelSource, type Variant } from './kernel.js';
 import { bnApply, bnScratchFloats, bnSplits, bnStats, type BnShape } from './batchnorm-forward.js';
 import { bnGradApply, bnGradReduce } from './batchnorm-backward.js';
 import { convForward } from './conv-forward.js';
@@ -77,12 +79,15 @@ export class TrainingPlan {
   iterations = 0;
   /** Host milliseconds of the last step from its start to its submit (uploads, encoding). */
   lastHostMs = 0;
+  /** The context's variant when the plan was built. */
+  readonly variant: Variant;
 
   constructor(
     private readonly ctx: GpuContext,
     readonly config: PlanConfig,
   ) {
     const c = config;
+    this.variant = { ...ctx.variant };
     const P = c.params.total;
     const limit = ctx.maxBinding;
     this.slots = Math.max(1, Math.min(GRAD_SLOTS, Math.floor(limit / (P * 4))));
@@ -109,10 +114,12 @@ export class TrainingPlan {
     return b;
   }
 
-  private act(label: string, floatsPerImage: number, grad: boolean): Act {
-    const bytes = this.config.batch * floatsPerImage * 4;
-    this.largestPerImage = Math.max(this.largestPerImage, floatsPerImage * 4);
-    return { value: this.buf(label, bytes), grad: grad ? this.buf(`${label} grad`, bytes) : null };
+  /** A forward activation (f16 in the f16 variant unless `f32`) and, with `grad`, its f32 gradient. */
+  private act(label: string, floatsPerImage: number, grad: boolean, f32 = false): Act {
+    const valueBytes = this.variant.f16 && !f32 ? 2 : 4;
+    this.largestPerImage = Math.max(this.largestPerImage, floatsPerImage * (grad ? 4 : valueBytes));
+    const bytes = (b: number) => this.config.batch * floatsPerImage * b;
+    return { value: this.buf(label, bytes(valueBytes)), grad: grad ? this.buf(`${label} grad`, bytes(4)) : null };
   }
 
   private add(src: KernelSource, buffers: GPUBuffer[]): void {
@@ -129,7 +136,7 @@ export class TrainingPlan {
     const pg = poolGeometry(g.pool);
     const pooledStem = this.act('pool out', pg.OH * pg.OW * pg.C, true);
     const arg = this.buf('pool argmax', c.batch * pg.OH * pg.OW * pg.C * 4);
-    this.add(maxPoolForward(pg), [stemOut.value, pooledStem.value, arg]);
+    this.add(maxPoolForward(pg, this.variant.f16), [stemOut.value, pooledStem.value, arg]);
     backward.push(() => {
       this.add(maxPoolBackward(pg), [pooledStem.grad!, arg, stemOut.grad!]);
       stemBack(false, null);
@@ -187,10 +194,12 @@ export class TrainingPlan {
       movingVar: c.bnState.offsetOf(`${bnName}/moving_variance`),
     };
     const relu = layer.role !== 'shortcut';
-    this.add(convForward(geo, w), [x.value, this.params, convOut.value]);
-    this.add(bnStats(bn), [convOut.value, scratch]);
+    const v = this.variant;
+    const io = { half: v.f16, image: x.value === this.input };
+    this.add(convForward(geo, w, io), [x.value, this.params, convOut.value]);
+    this.add(bnStats(bn, v), [convOut.value, scratch]);
     const res = residual?.value ?? this.dummy;
-    this.add(bnApply(bn, p, { relu, residual: residual !== null }), [
+    this.add(bnApply(bn, p, { relu, residual: residual !== null }, v), [
       convOut.value,
       scratch,
       this.params,
@@ -200,8 +209,8 @@ export class TrainingPlan {
     ]);
     return (accumulate, identity) => {
       const dres = identity?.grad ?? this.dummy;
-      this.add(bnGradReduce(bn, true), [out.grad!, mask.value, convOut.value, scratch]);
-      this.add(bnGradApply(bn, p, { relu: true, writeDy: identity !== null }), [
+      this.add(bnGradReduce(bn, true, v), [out.grad!, mask.value, convOut.value, scratch]);
+      this.add(bnGradApply(bn, p, { relu: true, writeDy: identity !== null }, v), [
         out.grad!,
         mask.value,
         convOut.value,
@@ -212,7 +221,7 @@ export class TrainingPlan {
         this.grads,
       ]);
       const split = filterGradSplit(geo, c.batch, this.slots);
-      this.add(convFilterGrad(geo, w, c.params.total, split), [x.value, convOut.grad!, this.grads]);
+      this.add(convFilterGrad(geo, w, c.params.total, split, io), [x.value, convOut.grad!, this.grads]);
       if (x.grad) this.add(convInputGrad(geo, w, accumulate), [convOut.grad!, this.params, x.grad]);
     };
   }
@@ -220,8 +229,8 @@ export class TrainingPlan {
   /** Global average pool, the three heads, the loss, and their gradients back to `h`. */
   private heads(h: Act, HW: number, C: number): void {
     const c = this.config;
-    const pooled = this.act('pooled', C, true);
-    const logits = this.act('logits', c.classes[0] + c.classes[1] + c.classes[2], true);
+    const pooled = this.act('pooled', C, true, true);
+    const logits = this.act('logits', c.classes[0] + c.classes[1] + c.classes[2], true, true);
     const offsets = (suffix: string) =>
       HEAD_NAMES.map((n) => c.params.offsetOf(`${n}_logits/${suffix}`)) as unknown as [number, number, number];
     const heads: HeadsShape = {
@@ -231,7 +240,7 @@ export class TrainingPlan {
       biases: offsets('bias'),
       lossWeights: c.lossWeights,
     };
-    this.add(avgPoolForward(HW, C), [h.value, pooled.value]);
+    this.add(avgPoolForward(HW, C, this.variant.f16), [h.value, pooled.value]);
     this.add(headsForward(heads), [pooled.value, this.params, logits.value]);
     this.add(softmaxCrossEntropy(heads), [logits.value, this.labels, logits.grad!, this.loss]);
     this.add(headsWeightGrad(heads), [pooled.value, logits.grad!, this.grads]);

@@ -29,13 +29,14 @@ const poolUniform = (g: PoolGeometry) => ({
   values: [g.H, g.W, g.C, g.K, g.stride, g.OH, g.OW, g.padTop, g.padLeft],
 });
 
-/** Bindings: x, out, arg (u32: the winning tap kh * K + kw). */
-export function maxPoolForward(g: PoolGeometry): KernelSource {
+/** Bindings: x, out (activations, f16 when `half`), arg (u32: the winning tap kh * K + kw). */
+export function maxPoolForward(g: PoolGeometry, half = false): KernelSource {
   return {
     label: `maxPool ${g.K}x${g.K}/${g.stride}`,
+    half,
     bindings: [
-      { name: 'x', access: 'read' },
-      { name: 'out', access: 'rw' },
+      { name: 'x', access: 'read', elem: 'act' },
+      { name: 'out', access: 'rw', elem: 'act' },
       { name: 'arg', access: 'rw', elem: 'u32' },
     ],
     shape: poolUniform(g),
@@ -58,11 +59,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     for (var kw = 0u; kw < shape.K; kw++) {
       let iw = i32(ow * shape.S + kw) - i32(shape.PL);
       if (iw < 0 || iw >= i32(shape.W)) { continue; }
-      let v = x[((img * shape.H + u32(ih)) * shape.W + u32(iw)) * shape.C + c];
+      let v = f32(x[((img * shape.H + u32(ih)) * shape.W + u32(iw)) * shape.C + c]);
       if (v > best) { best = v; tap = kh * shape.K + kw; }
     }
   }
-  out[i] = best;
+  out[i] = act(best);
   arg[i] = tap;
 }
 `,
@@ -110,12 +111,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   };
 }
 
-/** Bindings: x (NHWC), pooled ([N, C]). HW = pixels per image. */
-export function avgPoolForward(HW: number, C: number): KernelSource {
+/** Bindings: x (NHWC; f16 when `half`), pooled ([N, C], f32). HW = pixels per image. */
+export function avgPoolForward(HW: number, C: number, half = false): KernelSource {
   return {
     label: `avgPool`,
+    half,
     bindings: [
-      { name: 'x', access: 'read' },
+      { name: 'x', access: 'read', elem: 'act' },
       { name: 'pooled', access: 'rw' },
     ],
     shape: { fields: ['HW', 'C'], values: [HW, C] },
@@ -128,7 +130,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let c = i % shape.C;
   let base = (i / shape.C) * shape.HW * shape.C + c;
   var s = 0.0;
-  for (var p = 0u; p < shape.HW; p++) { s += x[base + p * shape.C]; }
+  for (var p = 0u; p < shape.HW; p++) { s += f32(x[base + p * shape.C]); }
   pooled[i] = s / f32(shape.HW);
 }
 `,

@@ -8,7 +8,8 @@ import { makeDispatch, runOnce, type KernelSource, DIMS_BYTES } from '../../../.
 
 export async function tryGpu(): Promise<{ ctx: GpuContext | null; reason: string }> {
   try {
-    const ctx = await openGpu();
+    // The reference kernels: the f16 and subgroup variants are tested against them (variants.test.ts).
+    const ctx = await openGpu({ precision: 'f32' });
     return { ctx, reason: '' };
   } catch (err) {
     const reason = (err as Error).message;
@@ -118,4 +119,57 @@ export async function runGraph(
   for (const { b } of bufs.values()) b.destroy();
   dims.destroy();
   return out;
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** The f16 nearest to v (round to nearest even), as its 16 bits. */
+export function halfOf(v: number): number {
+  f32Scratch[0] = v;
+  const x = u32Scratch[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const e = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (e === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const exp = e - 127 + 15;
+  if (exp >= 31) return sign | 0x7c00;
+  let shift = 13;
+  let h: number;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    shift = 14 - exp;
+    h = mant >>> shift;
+  } else h = (exp << 10) | (mant >>> 13);
+  const rem = mant & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  // A carry out of the mantissa steps the exponent (and reaches infinity at the top), as it should.
+  if (rem > half || (rem === half && (h & 1) === 1)) h++;
+  return sign | h;
+}
+
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** The values rounded to f16 (what an f16 buffer of them holds), as f32. */
+export const roundHalf = (a: Float32Array) => Float32Array.from(a, (v) => halfToFloat(halfOf(v)));
+
+/** An f16 buffer's bytes for the values, two to a u32 (uploads must be whole words). */
+export function packHalf(a: Float32Array): Uint32Array {
+  const h = new Uint16Array(a.length + (a.length % 2));
+  a.forEach((v, i) => (h[i] = halfOf(v)));
+  return new Uint32Array(h.buffer);
+}
+
+/** The first `n` values of an f16 buffer read back with ctx.read. */
+export function unpackHalf(raw: Float32Array, n: number): Float32Array {
+  const h = new Uint16Array(raw.buffer, raw.byteOffset, n);
+  return Float32Array.from(h, halfToFloat);
 }

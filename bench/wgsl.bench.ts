@@ -1,7 +1,8 @@
 /**
  * The wgsl engine (own WGSL kernels, fixed plan): dispatches and submits per
- * step and host time per step on Dawn's null backend (the JavaScript and Dawn
- * side alone, ResNet-34 64x64 batch 32), and images/s on lavapipe (CPU
+ * step and host time per step on Dawn's null backend for each kernel variant
+ * (f32, f16, subgroups, both; the JavaScript and Dawn side alone, ResNet-34
+ * 64x64 batch 32), and images/s on lavapipe (CPU
  * Vulkan) side by side with the native engine at the same shape in the same
  * run. On a GPU machine, bench/gpu/run.sh measures the real thing.
  * BENCH_WGSL_LAVAPIPE="resnet18 64 16 64" sets the lavapipe shape (arch size batch width).
@@ -23,7 +24,10 @@ function run(script: string, args: string[]): Record<string, unknown> {
   return JSON.parse(line.startsWith('{') ? line : '{"error":"no output"}') as Record<string, unknown>;
 }
 
-it('wgsl on the null backend: dispatches, submits and host time per step (ResNet-34 64x64 b32)', () => {
+/** Every kernel variant, one process (bench/wgsl-step.js). */
+const VARIANTS = 'f32 f16 subgroups f16,subgroups';
+
+it('wgsl on the null backend: dispatches, submits and host time per step for each variant (ResNet-34 64x64 b32)', () => {
   const out = run('wgsl-step.js', [
     '--backend',
     'null',
@@ -35,22 +39,27 @@ it('wgsl on the null backend: dispatches, submits and host time per step (ResNet
     '32',
     '--steps',
     '10',
+    '--variants',
+    VARIANTS,
+    // The null backend refuses a second ResNet-34 plan's buffers: one plan after another.
+    '--one-at-a-time',
   ]);
   if (out.error) return record('wgsl null resnet34 64x64 b32', `not available: ${out.error}`);
-  record('wgsl null resnet34 64x64 b32 dispatches/step', out.dispatchesPerStep as number, 'dispatches');
-  record('wgsl null resnet34 64x64 b32 submits/step', out.submitsPerStep as number, 'submits');
-  record('wgsl null resnet34 64x64 b32 host time/step', out.hostMsPerStep as number, 'ms (start of step to submit)');
-  record(
-    'wgsl null resnet34 64x64 b32 step',
-    (out.secondsPerStep as number) * 1000,
-    'ms per step (null: nothing computed)',
-  );
-  record(
-    'wgsl null resnet34 plan build',
-    out.buildSeconds as number,
-    `s (${out.pipelines} pipelines, ${(out.planMiB as number).toFixed(0)} MiB)`,
-  );
-  expect(out.submitsPerStep).toBe(1);
+  const name = 'wgsl null resnet34 64x64 b32';
+  for (const v of out.variants as Record<string, unknown>[]) {
+    if (v.error) {
+      record(`${name} ${v.precision}`, `not available: ${v.error}`);
+      continue;
+    }
+    const label = `${name} ${v.variant}`;
+    record(`${label} dispatches/step`, v.dispatchesPerStep as number, 'dispatches');
+    record(`${label} submits/step`, v.submitsPerStep as number, 'submits');
+    record(`${label} host time/step`, v.hostMsPerStep as number, 'ms (start of step to submit)');
+    record(`${label} step`, (v.secondsPerStep as number) * 1000, 'ms per step (null: nothing computed)');
+    record(`${label} plan build`, v.buildSeconds as number, `s (${(v.planMiB as number).toFixed(0)} MiB)`);
+    expect(v.submitsPerStep).toBe(1);
+    expect(v.dispatchesPerStep).toBe(out.dispatchesPerStep);
+  }
 });
 
 it('wgsl on lavapipe against the native engine, same shape, one run', () => {

@@ -1,12 +1,21 @@
-// The adapter as Dawn shows it with and without the toggles the f16 / tensor-core variants need.
-// Prints one JSON line per flag set: adapter info, features, subgroup sizes and matrix configs, key limits.
+// The adapter as Dawn shows it with and without the toggles the f16 / tensor-core variants need,
+// and Dawn's null backend. Prints one JSON line per flag set: adapter info, whether it offers each
+// feature the wgsl engine's variants use, the variant the engine would choose there, subgroup sizes,
+// subgroup-matrix configurations, every feature, and the limits a plan depends on.
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
-const SETS = [
-  [],
-  ['enable-dawn-features=allow_unsafe_apis'],
-  ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'],
+const TOGGLES = 'enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia';
+const SETS = [[], ['enable-dawn-features=allow_unsafe_apis'], [TOGGLES], ['backend=null'], ['backend=null', TOGGLES]];
+const WATCHED = ['shader-f16', 'subgroups', 'subgroup-size-control', 'chromium-experimental-subgroup-matrix'];
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension',
 ];
 for (const flags of SETS) {
   try {
@@ -17,17 +26,21 @@ for (const flags of SETS) {
       continue;
     }
     const i = a.info;
+    const has = Object.fromEntries(WATCHED.map((f) => [f, a.features.has(f)]));
+    // As device.ts chooses with GRAPHEME_WGSL_PRECISION unset (auto): everything offered.
+    const variant = [has['shader-f16'] ? 'f16 activations, f32 math' : 'f32'];
+    if (has.subgroups) variant.push('subgroup reductions');
     console.log(
       JSON.stringify({
         flags,
         adapter: [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' '),
         fallback: i.isFallbackAdapter,
-        subgroups: [i.subgroupMinSize, i.subgroupMaxSize],
+        has,
+        wgslVariant: variant.join(' + '),
+        subgroupSizes: [i.subgroupMinSize, i.subgroupMaxSize],
         subgroupMatrixConfigs: i.subgroupMatrixConfigs ?? null,
         features: [...a.features].sort(),
-        maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
-        maxBufferSize: a.limits.maxBufferSize,
-        maxComputeWorkgroupStorageSize: a.limits.maxComputeWorkgroupStorageSize,
+        limits: Object.fromEntries(LIMITS.map((k) => [k, a.limits[k]])),
       }),
     );
   } catch (err) {

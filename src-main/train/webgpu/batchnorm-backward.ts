@@ -19,12 +19,12 @@ import {
   type BnParams,
   type BnShape,
 } from './batchnorm-forward.js';
-import { F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
+import { actStorage, F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
 
 const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
 
 const DY = `fn gradOut(i: u32) -> f32 {
-  if (shape.RELU != 0u && mask[i] <= act(0.0)) { return 0.0; }
+  if (shape.RELU != 0u && f32(mask[i]) <= 0.0) { return 0.0; }
   return dout[i];
 }`;
 
@@ -92,7 +92,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`;
   return {
     label: `bnGradReduce C${s.C}`,
-    half: v.f16,
+    act: actStorage(v),
     bindings: [
       { name: 'dout', access: 'read' },
       { name: 'mask', access: 'read', elem: 'act' },
@@ -177,7 +177,7 @@ export function bnGradApply(
   const base = bnShapeFields(s, opts.relu);
   return {
     label: `bnGradApply C${s.C}`,
-    half: v.f16,
+    act: actStorage(v),
     bindings: [
       { name: 'dout', access: 'read' },
       { name: 'mask', access: 'read', elem: 'act' },

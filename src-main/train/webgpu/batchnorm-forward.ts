@@ -8,7 +8,7 @@
  * separate finalize dispatch), normalizes a block of rows, and its first
  * row of workgroups updates the moving mean and variance.
  */
-import { F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
+import { actStorage, F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
 
 /** Channels per workgroup (x) and row lanes (y): 64 neighbouring channels are contiguous in NHWC. */
 export const BN_CHANNELS = 64;
@@ -43,7 +43,7 @@ const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
 export function bnStats(s: BnShape, v: Variant = F32): KernelSource {
   return {
     label: `bnStats C${s.C}`,
-    half: v.f16,
+    act: actStorage(v),
     bindings: [
       { name: 'x', access: 'read', elem: 'act' },
       { name: 'scratch', access: 'rw' },
@@ -139,8 +139,7 @@ fn momentsOf(sums: vec2f, R: f32) -> vec3f {
 }
 
 /** Entry-point parameters of the subgroup kernels. */
-export const SUBGROUP_BUILTINS =
-  '@builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32';
+export const SUBGROUP_BUILTINS = '@builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32';
 
 export interface BnParams {
   gamma: number;
@@ -161,7 +160,7 @@ export function bnApply(
 ): KernelSource {
   return {
     label: `bnApply C${s.C}`,
-    half: v.f16,
+    act: actStorage(v),
     bindings: [
       { name: 'x', access: 'read', elem: 'act' },
       { name: 'scratch', access: 'read' },
@@ -207,7 +206,7 @@ const NORMALIZE = `if (c >= C) { return; }
     var v = f32(x[i]) * g + b;
     if (shape.RES != 0u) { v += f32(residual[i]); }
     if (shape.RELU != 0u) { v = max(v, 0.0); }
-    out[i] = act(v);
+    out[i] = toAct(v);
   }`;
 
 function bnApplyMain(): string {

@@ -53,7 +53,7 @@ fn store(m: u32, n: u32, z: u32, v: f32) { grads[z * shape.SLOT + shape.G_OFF + 
       { name: 'grads', access: 'rw' },
     ],
     body,
-    half: io.half,
+    act: io.act,
     shape: convUniform(g, { G_OFF: gradOffset, SLOT: slotStride }),
     groups: () => gemmGroups(g.weights / g.CO, g.CO, splitK),
   };

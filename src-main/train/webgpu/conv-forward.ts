@@ -22,7 +22,7 @@ export function convForward(g: ConvGeometry, weightOffset: number, io: ConvInput
     functions: `${GATHER_X}
 fn loadA(m: u32, k: u32) -> f32 { return gatherX(m, k); }
 fn loadB(k: u32, n: u32) -> f32 { return params[shape.W_OFF + k * shape.CO + n]; }
-fn store(m: u32, n: u32, z: u32, v: f32) { y[m * shape.CO + n] = act(v); }`,
+fn store(m: u32, n: u32, z: u32, v: f32) { y[m * shape.CO + n] = toAct(v); }`,
   });
   return {
     label: `conv${g.K}x${g.K}/${g.stride} ${g.CI}->${g.CO} at ${g.H}x${g.W}`,
@@ -32,7 +32,7 @@ fn store(m: u32, n: u32, z: u32, v: f32) { y[m * shape.CO + n] = act(v); }`,
       { name: 'y', access: 'rw', elem: 'act' },
     ],
     body,
-    half: io.half,
+    act: io.act,
     shape: convUniform(g, { W_OFF: weightOffset }),
     groups: (n) => gemmGroups(n * g.OH * g.OW, g.CO),
   };

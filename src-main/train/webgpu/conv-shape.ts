@@ -1,4 +1,4 @@
-import type { ShapeUniform } from './kernel.js';
+import type { ActStorage, ShapeUniform } from './kernel.js';
 /**
  * Shape math of a 2-D convolution with tfjs' 'same' padding (NHWC
  * activations, filters [KH, KW, CI, CO]), in one place for the three
@@ -62,8 +62,8 @@ export function convUniform(g: ConvGeometry, extra: Record<string, number> = {})
 
 /** How a convolution's input is stored: the network's images stay f32; activations are `act`. */
 export interface ConvInput {
-  /** The f16 variant: activations (x, and y of the forward) stored as f16. */
-  half?: boolean;
+  /** How activations (x, and y of the forward) are stored: f16 in the f16 variant. */
+  act?: ActStorage;
   /** x is the input batch (f32 whatever the variant). */
   image?: boolean;
 }

@@ -5,7 +5,7 @@
  * error that the training loop reports as a failed run.
  */
 /// <reference types="@webgpu/types" />
-import { F32, type Variant } from './kernel.js';
+import { F32, type Variant } from './variant.js';
 
 export interface GpuCounters {
   dispatches: number;
@@ -213,7 +213,11 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const specialize = options.specialize ?? (env === undefined || env === '' ? undefined : env === '1');
   const ctx = new GpuContext(device, summarize(adapter, flags), gpu, specialize, options.maxBindingBytes);
   try {
-    ctx.variant = chooseVariant(options.precision ?? (process.env.GRAPHEME_WGSL_PRECISION || 'auto'), ctx.offered, ctx.adapter.name);
+    ctx.variant = chooseVariant(
+      options.precision ?? (process.env.GRAPHEME_WGSL_PRECISION || 'auto'),
+      ctx.offered,
+      ctx.adapter.name,
+    );
   } catch (err) {
     ctx.destroy();
     throw err;

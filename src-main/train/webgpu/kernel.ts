@@ -14,28 +14,13 @@ export interface BindingSpec {
   /**
    * Element type of the array; f32 unless said. `act` is a forward activation's storage type: f16 in
    * the f16 variant (the WGSL alias `act`), f32 otherwise; kernels read it as `f32(x[i])` and write
-   * `act(v)`, so one body serves both.
+   * `toAct(v)`, so one body serves every variant.
    */
   elem?: 'f32' | 'u32' | 'act';
 }
 
-/**
- * Which kernel variant a plan uses, by what the device offers (device.ts). f16: forward activations
- * stored as f16, every product and sum in f32 (gradients, weights, Adam stay f32). subgroups: the
- * batch-norm statistics and the loss reduced with subgroup operations instead of loops and barriers.
- */
-export interface Variant {
-  f16: boolean;
-  subgroups: boolean;
-}
-export const F32: Variant = { f16: false, subgroups: false };
-
-/** The variant in words, for the engine's device line in the Train view and the bench. */
-export function variantWords(v: Variant): string {
-  const parts = [v.f16 ? 'f16 activations, f32 math' : 'f32'];
-  if (v.subgroups) parts.push('subgroup reductions');
-  return parts.join(' + ');
-}
+import type { ActStorage } from './variant.js';
+export { actStorage, F32, variantWords, type ActStorage, type Variant } from './variant.js';
 
 /** Written once per step: the batch size and Adam's step-dependent factors. */
 export const DIMS_BYTES = 16;
@@ -68,13 +53,31 @@ export function f32Bits(v: number): number {
 export const FIRST_STORAGE = 2;
 
 /** Extensions first (WGSL wants them before any declaration), then the bindings. */
-export function header(bindings: readonly BindingSpec[], shape: ShapeUniform, half = false, body = ''): string {
+const TO_ACT: Record<ActStorage, string> = {
+  f32: 'fn toAct(v: f32) -> f32 { return v; }',
+  f16: 'fn toAct(v: f32) -> f16 { return f16(v); }',
+  // To nearest even f16 value with integer ops (lavapipe folded unpack2x16float(pack2x16float(v)) to v):
+  // 13 mantissa bits off in the normal range, multiples of 2^-24 below it (f16's subnormals).
+  rounded: `fn toAct(v: f32) -> f32 {
+  let b = bitcast<u32>(v);
+  if (((b >> 23u) & 0xffu) < 113u) { return round(v * 16777216.0) / 16777216.0; }
+  return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
+}`,
+};
+
+export function header(
+  bindings: readonly BindingSpec[],
+  shape: ShapeUniform,
+  act: ActStorage = 'f32',
+  body = '',
+): string {
   const enables: string[] = [];
-  if (half) enables.push('enable f16;');
+  if (act === 'f16') enables.push('enable f16;');
   // The subgroup kernels take their loop bounds from subgroupBroadcastFirst, which the uniformity
   // analysis cannot see is uniform across the subgroup.
   if (/\bsubgroup[A-Z]/.test(body)) enables.push('enable subgroups;', 'diagnostic(off, subgroup_uniformity);');
-  if (bindings.some((b) => b.elem === 'act')) enables.push(`alias act = ${half ? 'f16' : 'f32'};`);
+  if (bindings.some((b) => b.elem === 'act'))
+    enables.push(`alias act = ${act === 'f16' ? 'f16' : 'f32'};`, TO_ACT[act]);
   const fields = shape.fields.length ? shape.fields.map((f) => `${f}: u32`).join(', ') : 'unused: u32';
   const lines = bindings.map((b, i) => {
     const space = b.access === 'read' ? 'storage, read' : 'storage, read_write';
@@ -113,8 +116,8 @@ export interface KernelSource {
   body: string;
   shape: ShapeUniform;
   groups(n: number): [number, number, number];
-  /** `act` bindings are f16 (the f16 variant). */
-  half?: boolean;
+  /** How `act` bindings store activations; f32 unless said. */
+  act?: ActStorage;
 }
 
 /** Builds (or reuses) the pipeline and binds `buffers` in the order of `src.bindings`. */
@@ -124,10 +127,11 @@ export function makeDispatch(ctx: GpuContext, src: KernelSource, dims: GPUBuffer
   if (src.shape.values.length !== src.shape.fields.length)
     throw new Error(`${src.label}: ${src.shape.values.length} shape values for ${src.shape.fields.length} fields`);
   const body = ctx.specialize ? specialize(src.body, src.shape) : src.body;
-  if (src.half && !ctx.offered.f16) throw new Error(`${src.label}: an f16 kernel on a device without shader-f16`);
+  if (src.act === 'f16' && !ctx.offered.f16)
+    throw new Error(`${src.label}: an f16 kernel on a device without shader-f16`);
   if (/\bsubgroup[A-Z]/.test(body) && !ctx.offered.subgroups)
     throw new Error(`${src.label}: a subgroup kernel on a device without subgroups`);
-  const code = header(src.bindings, src.shape, src.half, body) + body;
+  const code = header(src.bindings, src.shape, src.act, body) + body;
   const pipeline = ctx.pipeline(
     src.label.split(' ')[0]!,
     code,

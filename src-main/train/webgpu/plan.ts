@@ -10,7 +10,15 @@
  * activation buffers' element size differ.
  */
 import type { GpuContext } from './device.js';
-import { DIMS_BYTES, encode, makeDispatch, type Dispatch, type KernelSource, type Variant } from './kernel.js';
+import {
+  actStorage,
+  DIMS_BYTES,
+  encode,
+  makeDispatch,
+  type Dispatch,
+  type KernelSource,
+  type Variant,
+} from './kernel.js';
 import { bnApply, bnScratchFloats, bnSplits, bnStats, type BnShape } from './batchnorm-forward.js';
 import { bnGradApply, bnGradReduce } from './batchnorm-backward.js';
 import { convForward } from './conv-forward.js';
@@ -136,7 +144,7 @@ export class TrainingPlan {
     const pg = poolGeometry(g.pool);
     const pooledStem = this.act('pool out', pg.OH * pg.OW * pg.C, true);
     const arg = this.buf('pool argmax', c.batch * pg.OH * pg.OW * pg.C * 4);
-    this.add(maxPoolForward(pg, this.variant.f16), [stemOut.value, pooledStem.value, arg]);
+    this.add(maxPoolForward(pg, actStorage(this.variant)), [stemOut.value, pooledStem.value, arg]);
     backward.push(() => {
       this.add(maxPoolBackward(pg), [pooledStem.grad!, arg, stemOut.grad!]);
       stemBack(false, null);
@@ -195,7 +203,7 @@ export class TrainingPlan {
     };
     const relu = layer.role !== 'shortcut';
     const v = this.variant;
-    const io = { half: v.f16, image: x.value === this.input };
+    const io = { act: actStorage(v), image: x.value === this.input };
     this.add(convForward(geo, w, io), [x.value, this.params, convOut.value]);
     this.add(bnStats(bn, v), [convOut.value, scratch]);
     const res = residual?.value ?? this.dummy;
@@ -240,7 +248,7 @@ export class TrainingPlan {
       biases: offsets('bias'),
       lossWeights: c.lossWeights,
     };
-    this.add(avgPoolForward(HW, C, this.variant.f16), [h.value, pooled.value]);
+    this.add(avgPoolForward(HW, C, actStorage(this.variant)), [h.value, pooled.value]);
     this.add(headsForward(heads), [pooled.value, this.params, logits.value]);
     this.add(softmaxCrossEntropy(heads), [logits.value, this.labels, logits.grad!, this.loss]);
     this.add(headsWeightGrad(heads), [pooled.value, logits.grad!, this.grads]);

@@ -7,7 +7,7 @@
  * so no two threads write one place.
  */
 import { convGeometry } from './conv-shape.js';
-import { grid1d, LINEAR_ID, type KernelSource } from './kernel.js';
+import { grid1d, LINEAR_ID, type ActStorage, type KernelSource } from './kernel.js';
 
 export interface PoolShape {
   H: number;
@@ -29,11 +29,11 @@ const poolUniform = (g: PoolGeometry) => ({
   values: [g.H, g.W, g.C, g.K, g.stride, g.OH, g.OW, g.padTop, g.padLeft],
 });
 
-/** Bindings: x, out (activations, f16 when `half`), arg (u32: the winning tap kh * K + kw). */
-export function maxPoolForward(g: PoolGeometry, half = false): KernelSource {
+/** Bindings: x, out (activations, stored as `act` says), arg (u32: the winning tap kh * K + kw). */
+export function maxPoolForward(g: PoolGeometry, act: ActStorage = 'f32'): KernelSource {
   return {
     label: `maxPool ${g.K}x${g.K}/${g.stride}`,
-    half,
+    act,
     bindings: [
       { name: 'x', access: 'read', elem: 'act' },
       { name: 'out', access: 'rw', elem: 'act' },
@@ -63,7 +63,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       if (v > best) { best = v; tap = kh * shape.K + kw; }
     }
   }
-  out[i] = act(best);
+  out[i] = toAct(best);
   arg[i] = tap;
 }
 `,
@@ -111,11 +111,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   };
 }
 
-/** Bindings: x (NHWC; f16 when `half`), pooled ([N, C], f32). HW = pixels per image. */
-export function avgPoolForward(HW: number, C: number, half = false): KernelSource {
+/** Bindings: x (NHWC, stored as `act` says), pooled ([N, C], f32). HW = pixels per image. */
+export function avgPoolForward(HW: number, C: number, act: ActStorage = 'f32'): KernelSource {
   return {
     label: `avgPool`,
-    half,
+    act,
     bindings: [
       { name: 'x', access: 'read', elem: 'act' },
       { name: 'pooled', access: 'rw' },

@@ -9,6 +9,7 @@ import { selectEngine } from '../../../../src-main/train/engines.js';
 import { buildModel } from '../../../../src-main/train/model.js';
 import { openGpu } from '../../../../src-main/train/webgpu/device.js';
 import { setWgslContext, WgslTrainer, wgslContext } from '../../../../src-main/train/webgpu/engine.js';
+import { variantWords } from '../../../../src-main/train/webgpu/kernel.js';
 import { tryGpu } from './gpu.js';
 
 const { ctx } = await tryGpu();
@@ -28,6 +29,8 @@ describe.skipIf(!ctx)('choosing and sizing the wgsl engine', { timeout: 300_000 
     const forced = await selectEngine('wgsl');
     expect(forced).toMatchObject({ name: 'wgsl', reason: 'wgsl requested', gpu: !ctx!.adapter.cpu });
     expect(forced.device).toMatch(/own WGSL kernels via Dawn; validation on tfjs \w+/);
+    // The kernel variant (all the adapter offers, unless GRAPHEME_WGSL_PRECISION says otherwise) is shown.
+    expect(forced.device).toContain(`; ${variantWords(wgslContext().variant)})`);
     // The device the training loop will build its plan on.
     expect(wgslContext().adapter.name).toBe(ctx!.adapter.name);
     wgslContext().destroy();
@@ -36,7 +39,8 @@ describe.skipIf(!ctx)('choosing and sizing the wgsl engine', { timeout: 300_000 
   it('a batch whose activations exceed the binding limit fails naming the batch that fits', async () => {
     await tf.setBackend('cpu');
     // 1 MiB per binding: the stem's output (16 x 16 x 8 floats per image at 32x32) holds 128 images.
-    const small = await openGpu({ maxBindingBytes: 2 ** 20 });
+    // The f32 plan (in the f16 one the stem's output is half the size and its f32 gradient is the largest).
+    const small = await openGpu({ maxBindingBytes: 2 ** 20, precision: 'f32' });
     try {
       const shape = {
         arch: 'resnet18' as const,

@@ -12,12 +12,17 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLASS_COUNTS, COMPONENTS } from '../../../../src-main/contract/domain.js';
 import { buildModel } from '../../../../src-main/train/model.js';
-import { bnApply, bnScratchFloats, bnStats, type BnShape } from '../../../../src-main/train/webgpu/batchnorm-forward.js';
+import {
+  bnApply,
+  bnScratchFloats,
+  bnStats,
+  type BnShape,
+} from '../../../../src-main/train/webgpu/batchnorm-forward.js';
 import { bnGradApply, bnGradReduce } from '../../../../src-main/train/webgpu/batchnorm-backward.js';
 import { convGeometry, type ConvShape } from '../../../../src-main/train/webgpu/conv-shape.js';
 import { convForward } from '../../../../src-main/train/webgpu/conv-forward.js';
 import { convFilterGrad } from '../../../../src-main/train/webgpu/conv-filter-grad.js';
-import { openGpu } from '../../../../src-main/train/webgpu/device.js';
+import { chooseVariant, openGpu } from '../../../../src-main/train/webgpu/device.js';
 import { WgslTrainer } from '../../../../src-main/train/webgpu/engine.js';
 import { paramLayout } from '../../../../src-main/train/webgpu/params.js';
 import { F32, variantWords, type Variant } from '../../../../src-main/train/webgpu/kernel.js';
@@ -27,7 +32,8 @@ import { packHalf, randomArray, relError, roundHalf, runGraph, runKernel, tryGpu
 const { ctx } = await tryGpu();
 const offered = ctx?.offered ?? F32;
 if (ctx && !offered.f16) console.log(`f16 variant tests skipped: ${ctx.adapter.name} does not offer shader-f16`);
-if (ctx && !offered.subgroups) console.log(`subgroup variant tests skipped: ${ctx.adapter.name} does not offer subgroups`);
+if (ctx && !offered.subgroups)
+  console.log(`subgroup variant tests skipped: ${ctx.adapter.name} does not offer subgroups`);
 
 const HALF: Variant = { f16: true, subgroups: false };
 const SUB: Variant = { f16: false, subgroups: true };
@@ -38,6 +44,23 @@ const TOL_SAME = 2e-5;
 const TOL_HALF_OUT = 1e-3;
 const OFFSET = 12;
 afterAll(() => ctx?.destroy());
+
+describe('choosing the variant (GRAPHEME_WGSL_PRECISION)', () => {
+  const all: Variant = { f16: true, subgroups: true };
+  it('auto takes what the adapter offers, f32 the reference, and a named feature it lacks is an error', () => {
+    expect(chooseVariant('auto', all, 'GPU')).toEqual(all);
+    expect(chooseVariant('auto', SUB, 'GPU')).toEqual(SUB);
+    expect(chooseVariant('f32', all, 'GPU')).toEqual(F32);
+    expect(chooseVariant('F16', all, 'GPU')).toEqual(HALF);
+    expect(chooseVariant('f16, subgroups', all, 'GPU')).toEqual(all);
+    expect(() => chooseVariant('f16', SUB, 'Some GPU')).toThrow(
+      'f16 kernels were asked for, but Some GPU does not offer shader-f16',
+    );
+    expect(() => chooseVariant('fp16', all, 'GPU')).toThrow(
+      "GRAPHEME_WGSL_PRECISION: 'fp16' is not one of auto, f32, f16, subgroups",
+    );
+  });
+});
 
 describe.skipIf(!ctx || !offered.f16)('f16 kernels against the f32 ones', { timeout: 300_000 }, () => {
   const conv = (c: ConvShape & { n: number }, image: boolean) => {
@@ -58,7 +81,7 @@ describe.skipIf(!ctx || !offered.f16)('f16 kernels against the f32 ones', { time
     it(`convolution forward ${name}: f16 out within ${TOL_HALF_OUT}`, async () => {
       const t = conv(c, image);
       const [, , want] = await runKernel(ctx!, convForward(t.g, OFFSET, { image }), c.n, [t.xr, t.params, t.out]);
-      const [, , got] = await runKernel(ctx!, convForward(t.g, OFFSET, { image, half: true }), c.n, [
+      const [, , got] = await runKernel(ctx!, convForward(t.g, OFFSET, { image, act: 'f16' }), c.n, [
         t.xIn,
         t.params,
         t.out,
@@ -71,7 +94,7 @@ describe.skipIf(!ctx || !offered.f16)('f16 kernels against the f32 ones', { time
     const t = conv({ n: 2, H: 9, W: 7, CI: 8, CO: 16, K: 3, stride: 2 }, false);
     const slot = OFFSET + t.g.weights;
     const [, , want] = await runKernel(ctx!, convFilterGrad(t.g, OFFSET, slot, 3), 2, [t.xr, t.dy, 3 * slot]);
-    const [, , got] = await runKernel(ctx!, convFilterGrad(t.g, OFFSET, slot, 3, { half: true }), 2, [
+    const [, , got] = await runKernel(ctx!, convFilterGrad(t.g, OFFSET, slot, 3, { act: 'f16' }), 2, [
       t.xIn,
       t.dy,
       3 * slot,
@@ -84,11 +107,11 @@ describe.skipIf(!ctx || !offered.f16)('f16 kernels against the f32 ones', { time
     const x = randomArray(2 * 9 * 8 * 8, 4);
     const outs = 2 * pg.OH * pg.OW * pg.C;
     const [, want, wantArg] = await runKernel(ctx!, maxPoolForward(pg), 2, [roundHalf(x), outs, outs]);
-    const [, got, gotArg] = await runKernel(ctx!, maxPoolForward(pg, true), 2, [packHalf(x), outs, outs]);
+    const [, got, gotArg] = await runKernel(ctx!, maxPoolForward(pg, 'f16'), 2, [packHalf(x), outs, outs]);
     expect(Array.from(unpackHalf(got!, outs))).toEqual(Array.from(want!));
     expect(Array.from(gotArg!)).toEqual(Array.from(wantArg!));
     const [, wantAvg] = await runKernel(ctx!, avgPoolForward(72, 8), 2, [roundHalf(x), 16]);
-    const [, gotAvg] = await runKernel(ctx!, avgPoolForward(72, 8, true), 2, [packHalf(x), 16]);
+    const [, gotAvg] = await runKernel(ctx!, avgPoolForward(72, 8, 'f16'), 2, [packHalf(x), 16]);
     expect(relError(gotAvg!, wantAvg!)).toBeLessThan(TOL_SAME);
   });
 });
@@ -164,17 +187,17 @@ describe.skipIf(!ctx || !(offered.f16 || offered.subgroups))(
   `one training step in the variant the device picks (narrow ResNet-18, 32x32)`,
   { timeout: 600_000 },
   () => {
-    it(`${variantWords(offered)}: the loss within 1% of f32's, the gradients within 5% (relative L2), one submit, the same dispatches`, async () => {
+    it(`${variantWords(offered)}: the loss within 0.5% of f32's; loss and gradients those of f32 kernels that round as f16 does`, async () => {
       await tf.setBackend('cpu');
       const model = buildModel({ ...SHAPE });
       const { images, labels } = batchOf(8, 1);
-      const run = async (v: Variant) => {
+      const plan = async (v: Variant) => {
         ctx!.variant = v;
         const trainer = await WgslTrainer.create(ctx!, model, { ...SHAPE, batch: 8 });
         ctx!.variant = F32;
         await trainer.loadFrom(model, tf.train.adam(LR));
         const before = { ...ctx!.counters };
-        const loss = await trainer.step(images, labels, LR);
+        const loss = (await trainer.step(images, labels, LR)).loss;
         const submits = ctx!.counters.submits - before.submits;
         const dispatched = ctx!.counters.dispatches - before.dispatches;
         const grads = await trainer.plan.gradients();
@@ -182,32 +205,48 @@ describe.skipIf(!ctx || !(offered.f16 || offered.subgroups))(
         trainer.dispose();
         return { loss, submits, dispatched, grads, count };
       };
-      const want = await run(F32);
-      const got = await run(offered);
+      const f32 = await plan(F32);
+      // The same rounding in f32 buffers (pack2x16float), with the f32 reductions.
+      const rounded = await plan({ ...F32, roundF16: offered.f16 });
+      const got = await plan(offered);
+      const entries = paramLayout(model).entries;
+      const toRounded = worstRelL2(got.grads, rounded.grads, entries);
+      const toF32 = worstRelL2(got.grads, f32.grads, entries);
       console.log(
-        `${variantWords(offered)}: loss ${got.loss.loss.toFixed(5)} vs f32 ${want.loss.loss.toFixed(5)}; ` +
-          `${got.count} dispatches (f32: ${want.count})`,
+        `${variantWords(offered)}: loss ${got.loss.toFixed(5)}, f32 ${f32.loss.toFixed(5)}, ` +
+          `f32 rounded to f16 ${rounded.loss.toFixed(5)}; worst gradient tensor's relative L2 ` +
+          `to the rounded f32 plan ${toRounded.toExponential(2)}, to f32 ${toF32.toExponential(2)}; ` +
+          `${got.count} dispatches (f32: ${f32.count})`,
       );
-      expect(Math.abs(got.loss.loss - want.loss.loss)).toBeLessThan(0.01 * want.loss.loss);
+      // f16 storage moves the loss of this narrow net by 1e-4..7e-4 of itself (seen); its gradients by
+      // 10-40% (relative L2, worst tensor): at initialization they move as much when only the input
+      // images move by 2^-11 of themselves (seen: 10-26%), so f32 cannot pin them. The same rounding
+      // done in f32 buffers can: what is left is f32 summation order.
+      expect(Math.abs(got.loss - f32.loss)).toBeLessThan(5e-3 * f32.loss);
+      expect(Math.abs(got.loss - rounded.loss)).toBeLessThan(1e-5 * rounded.loss);
+      expect(toRounded).toBeLessThan(1e-3);
+      expect(Number.isFinite(toF32)).toBe(true);
       expect(got.submits).toBe(1);
-      expect(got.count).toBe(want.count);
+      expect(got.count).toBe(f32.count);
       expect(got.dispatched).toBe(got.count);
-      const params = paramLayout(model);
-      let worst = 0;
-      for (const e of params.entries) {
-        let d = 0;
-        let w = 0;
-        for (let i = e.offset; i < e.offset + e.size; i++) {
-          d += (got.grads[i]! - want.grads[i]!) ** 2;
-          w += want.grads[i]! ** 2;
-        }
-        worst = Math.max(worst, Math.sqrt(d / Math.max(w, 1e-30)));
-      }
-      console.log(`worst relative L2 gradient difference to f32: ${worst.toExponential(2)}`);
-      expect(worst).toBeLessThan(0.05);
     });
   },
 );
+
+/** The largest ||got - want|| / ||want|| over the weight tensors. */
+function worstRelL2(got: Float32Array, want: Float32Array, entries: readonly { offset: number; size: number }[]) {
+  let worst = 0;
+  for (const e of entries) {
+    let d = 0;
+    let w = 0;
+    for (let i = e.offset; i < e.offset + e.size; i++) {
+      d += (got[i]! - want[i]!) ** 2;
+      w += want[i]! ** 2;
+    }
+    worst = Math.max(worst, Math.sqrt(d / Math.max(w, 1e-30)));
+  }
+  return worst;
+}
 
 describe.skipIf(!ctx)("every variant's ResNet-34 plan on Dawn's null backend", { timeout: 300_000 }, () => {
   it('validates with shapes baked in, one submit per step, the same dispatch count as f32', async () => {

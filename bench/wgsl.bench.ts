@@ -78,13 +78,18 @@ it('wgsl on lavapipe against the native engine, same shape, one run', () => {
     '3',
     '--warmup',
     '1',
+    // The reference and what the engine picks (f16 and subgroups where offered), steps interleaved.
+    '--variants',
+    'f32 auto',
   ]);
   if (out.error) return record(`wgsl lavapipe ${shape}`, `not available: ${out.error}`);
-  record(
-    `wgsl ${shape}`,
-    out.imagesPerSec as number,
-    `images/s (${out.adapter}; host ${(out.hostMsPerStep as number).toFixed(1)} ms/step)`,
-  );
+  for (const v of out.variants as Record<string, unknown>[])
+    if (!v.error)
+      record(
+        `wgsl ${shape} ${v.precision === 'f32' ? '' : `${v.variant} `}`.trim(),
+        v.imagesPerSec as number,
+        `images/s (${out.adapter}; host ${(v.hostMsPerStep as number).toFixed(1)} ms/step)`,
+      );
   if (width === '64') {
     const native = run('train-step.js', [
       'tensorflow',

@@ -5,7 +5,10 @@
  * The native and WebGPU packages are optional installs, loaded dynamically.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { EngineOption } from '../contract/training.js';
 import type { EngineChoice } from './config.js';
 
@@ -32,9 +35,24 @@ const optionalImport = (name: string): Promise<unknown> => import(name);
 const cpuModel = () => (cpus()[0]?.model ?? 'CPU').replace(/\s+/g, ' ').trim();
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
+/**
+ * Whether an optional tfjs-node package has its native addon built. Importing one without it is not
+ * harmless: tfjs-node-gpu registers its 155 kernels before it finds the addon missing, so the native
+ * package loaded next printed "kernel ... is already registered" 155 times on every CLI run.
+ */
+function addonBuilt(pkg: string): boolean {
+  try {
+    const lib = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'lib');
+    return readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  } catch {
+    return false;
+  }
+}
+
 async function loadTensorflow(): Promise<Omit<Engine, 'reason'>> {
   let pkg = '@tensorflow/tfjs-node-gpu';
   try {
+    if (!addonBuilt(pkg)) throw new Error(`${pkg} has no native addon here`);
     await optionalImport(pkg);
   } catch {
     pkg = '@tensorflow/tfjs-node';
@@ -199,6 +217,9 @@ async function loadChecked(name: EngineName, forced: boolean): Promise<Omit<Engi
 
 /** Loads the chosen engine (or the best one for `auto`) and makes it the active backend. */
 export async function selectEngine(choice: EngineChoice): Promise<Engine> {
+  // The self-check's pure-JS reference made tfjs print "install our node backend" on every run, even
+  // where that backend is the one running; tfjs's other warnings concern WebGL, which is not used here.
+  tf.env().set('PROD', true);
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const skipped: string[] = [];
   for (const name of order) {

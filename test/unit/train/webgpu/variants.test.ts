@@ -185,7 +185,9 @@ if (ctx && (offered.f16 || offered.subgroups) && !FULL)
       '(npm run bench runs it); a third plan to compile',
   );
 
-// The shape and batch of plan.test.ts's f32 step test: in one run its f32 pipelines are in Mesa's disk cache.
+// On lavapipe shapes are uniforms (not specialized), so a pipeline is one per kernel kind, not per layer:
+// the f16 plan reuses the conv pipelines the kernel tests above compiled, and the f32 plan those of
+// plan.test.ts and conv.test.ts (Mesa's disk cache, in one run). A smaller net would compile no fewer.
 const SHAPE = { arch: 'resnet18' as const, size: 32, baseWidth: 8, lossWeights: [1, 1, 1] as [number, number, number] };
 const LR = 1e-3;
 

@@ -26,6 +26,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
   seed: 1,
   holdout: null,
   init: 'auto',
+  synthMix: 0,
+  labelSmoothing: 0,
+  bnRecalibrate: false,
+  strongAugment: false,
 };
 
 /**

@@ -14,6 +14,7 @@ import { selectEngine } from './engines.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
+import { mixPool } from './renders.js';
 
 let stopRequested = false;
 
@@ -60,10 +61,13 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   // A model starts from weights that expect their own input scaling.
   const normalization =
     resumeFrom?.normalization ?? (initDir ? readState(initDir).normalization : pixelStats(trainSet.pixels));
+  // The pool is a pure function of its seed and size: a resume gets the same renders (cached on disk).
+  const renders = config.synthMix > 0 ? await mixPool(config.size) : null;
   await runTraining({
     config,
     train: trainSet,
     val: valSet,
+    renders,
     engine: info,
     checkpointDir: job.checkpointDir,
     resumeFrom,

@@ -4,7 +4,7 @@
  * writes and events, and reports a crash as a failed run with the reason.
  */
 import { AppError } from '../../contract/envelope.js';
-import { engineStatus, type EngineStatus } from '../../contract/training.js';
+import { engineStatus, PRETRAINED_RUN_ID, type EngineStatus } from '../../contract/training.js';
 import type {
   Confusion,
   EvalMetrics,
@@ -152,9 +152,10 @@ export class Supervisor {
     return { ...run, epochs: this.runs.epochs(runId), batches: this.runs.batches(runId) };
   }
 
+  /** The trained (and imported) runs, newest first; the pretrained model's run 0 has its own call. */
   list(): RunRecord[] {
     this.reapOrphans();
-    return this.runs.list();
+    return this.runs.list().filter((r) => r.id !== PRETRAINED_RUN_ID);
   }
 
   private mustGet(runId: number): RunRecord {

@@ -64,9 +64,18 @@ async function decodings(runId: number): Promise<Record<string, number>> {
   const truth = ids.map((id) => get.get(id) as Triple);
   const score = (picks: Triple[]) =>
     hierarchicalRecall({
-      root: macroRecall(truth.map((t) => t.root), picks.map((t) => t.root)),
-      vowel: macroRecall(truth.map((t) => t.vowel), picks.map((t) => t.vowel)),
-      consonant: macroRecall(truth.map((t) => t.consonant), picks.map((t) => t.consonant)),
+      root: macroRecall(
+        truth.map((t) => t.root),
+        picks.map((t) => t.root),
+      ),
+      vowel: macroRecall(
+        truth.map((t) => t.vowel),
+        picks.map((t) => t.vowel),
+      ),
+      consonant: macroRecall(
+        truth.map((t) => t.consonant),
+        picks.map((t) => t.consonant),
+      ),
     });
   const out: Record<string, number> = { independent: round(score(probs.map(decodeFree))) };
   for (const [name, decode] of Object.entries(DECODERS)) out[name] = round(score(probs.map(decode)));

@@ -69,7 +69,15 @@ export class RunStore {
         `INSERT INTO runs (id, created_at, finished_at, status, config, engine, summary, checkpoint)
          VALUES (?, ?, ?, 'done', ?, ?, ?, ?)`,
       )
-      .run(id, Date.now(), Date.now(), JSON.stringify(config), fields.engine, JSON.stringify(summary), fields.checkpoint);
+      .run(
+        id,
+        Date.now(),
+        Date.now(),
+        JSON.stringify(config),
+        fields.engine,
+        JSON.stringify(summary),
+        fields.checkpoint,
+      );
     this.addLabeledToVal(id);
   }
 

@@ -117,7 +117,8 @@ function elastic(img: Float32Array, size: number, random: () => number, pixels: 
       const fx = sx - x0;
       const fy = sy - y0;
       img[y * size + x] =
-        (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+        (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+        (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
     }
   }
 }

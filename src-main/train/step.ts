@@ -93,12 +93,7 @@ export function trainStep(
     () => {
       const logits = net.forward(x);
       const ce = COMPONENTS.map((c, i) =>
-        tf.losses.softmaxCrossEntropy(
-          tf.oneHot(labels[c], CLASS_COUNTS[c]),
-          logits[i]!,
-          undefined,
-          labelSmoothing,
-        ),
+        tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!, undefined, labelSmoothing),
       );
       if (heads) for (const t of ce) heads.push(tf.keep(t.clone()) as tf.Scalar);
       return tf.addN(ce.map((t, i) => tf.mul(t, lossWeights[i]!))) as tf.Scalar;

@@ -32,7 +32,11 @@ export interface Stepper {
    * Re-estimates batch norm's moving statistics as the plain average over these batches (no
    * augmentation, no weight change); false where the engine cannot (only the native path can).
    */
-  recalibrate(ds: Dataset, batches: readonly (readonly number[])[], norm: { mean: number; std: number }): Promise<boolean>;
+  recalibrate(
+    ds: Dataset,
+    batches: readonly (readonly number[])[],
+    norm: { mean: number; std: number },
+  ): Promise<boolean>;
   dispose(): void;
 }
 

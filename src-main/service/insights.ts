@@ -103,7 +103,11 @@ export class Insights {
     this.run(runId);
     const have = this.store.probs(runId, imageIds);
     const missing = imageIds.filter((id) => !have.has(id));
-    if (missing.length) await this.predictAndStore(runId, missing);
+    // The pretrained model is asked from the first image of a project that has no run yet: one trainer
+    // process predicts every unlabeled image once, instead of one process per block of the queue.
+    if (missing.length && runId === PRETRAINED_RUN_ID) await this.score(runId, 'unlabeled');
+    const still = missing.filter((id) => !this.store.probs(runId, [id]).has(id));
+    if (still.length) await this.predictAndStore(runId, still);
     return this.store.suggestions(runId, imageIds, k);
   }
 

@@ -24,7 +24,7 @@ import type { FromWorker, ToWorker } from '../../train/protocol.js';
 import type { Emit } from '../emit.js';
 import { forkLauncher, type TrainerLauncher, type TrainerProcess } from './launcher.js';
 import { splitForRun } from './run-split.js';
-import { resolveInit } from './init-source.js';
+import { recipeFor, resolveInit } from './init-source.js';
 
 function alive(pid: number): boolean {
   try {
@@ -64,12 +64,15 @@ export class Supervisor {
 
   /** Validates the config, fixes the split, records the run and starts training. */
   start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
-    const config = resolveConfig(partial);
+    const resolved = resolveConfig(partial);
     this.refuseIfBusy();
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
     // Checked before anything is written: an init that does not fit leaves no run behind.
-    const initDir = resolveInit(config, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
+    const initDir = resolveInit(resolved, (id) =>
+      this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null,
+    );
+    const config = recipeFor(resolved, partial, initDir);
     const { split, report } = splitForRun(this.runs, config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });

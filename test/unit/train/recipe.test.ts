@@ -5,6 +5,8 @@ import { batchPlan, epochBatches, joinDatasets } from '../../../src-main/train/b
 import { emptyDataset, type Dataset } from '../../../src-main/train/data.js';
 import { decodeFree, decodeValid, tripleSet } from '../../../src-main/train/decode.js';
 import { rng } from '../../../src-main/train/random.js';
+import { resolveConfig } from '../../../src-main/train/config.js';
+import { recipeFor } from '../../../src-main/service/training/init-source.js';
 
 describe('batches with rendered graphemes mixed in', () => {
   it('keeps one pass over the labeled images per epoch and fills the rest of each batch with renders', () => {
@@ -92,5 +94,15 @@ describe('valid-combination decoding', () => {
     // The free pick (0.30) wins when it beats the best listed one by more than the margin.
     expect(decodeValid(p, list, 1)).toEqual({ root: 0, vowel: 2, consonant: 0 });
     expect(decodeValid(p, list, 1.5)).toEqual({ root: 1, vowel: 2, consonant: 0 });
+  });
+});
+
+describe('the recipe a new run gets', () => {
+  it('mixes renders only into runs that start from weights, unless synthMix is asked for', () => {
+    const config = resolveConfig({});
+    expect(config.synthMix).toBe(0.5);
+    expect(recipeFor(config, {}, '/shipped/resnet18-64').synthMix).toBe(0.5);
+    expect(recipeFor(config, {}, null).synthMix).toBe(0);
+    expect(recipeFor(resolveConfig({ synthMix: 0.25 }), { synthMix: 0.25 }, null).synthMix).toBe(0.25);
   });
 });

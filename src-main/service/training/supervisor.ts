@@ -69,9 +69,7 @@ export class Supervisor {
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
     // Checked before anything is written: an init that does not fit leaves no run behind.
-    const initDir = resolveInit(resolved, (id) =>
-      this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null,
-    );
+    const initDir = resolveInit(resolved, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
     const config = recipeFor(resolved, partial, initDir);
     const { split, report } = splitForRun(this.runs, config);
     const runId = this.runs.create(config, split, report);

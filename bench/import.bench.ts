@@ -138,7 +138,11 @@ for (const c of CASES) {
     record(`parquet_import_${c.name}_peak_rss`, run.peakRssMb, 'MB');
     record(`parquet_import_${c.name}_file_size`, statSync(file).size / 1e6, 'MB');
     const bytes = diskBytes(db);
-    record(`parquet_import_${c.name}_storage_bytes_per_image`, bytes / ROWS, 'bytes (all tables; parquet rows store no training cache)');
+    record(
+      `parquet_import_${c.name}_storage_bytes_per_image`,
+      bytes / ROWS,
+      'bytes (all tables; parquet rows store no training cache)',
+    );
     table.push({
       name: c.name,
       rate: ROWS / run.seconds,

@@ -11,9 +11,9 @@ export interface NewImage {
   height: number;
   format: 'png' | 'jpeg';
   bytes: Buffer;
-  cacheSize: number;
-  /** The preprocessed tensor, deflate-raw compressed. */
-  cache: Uint8Array;
+  /** The preprocessed tensor, deflate-raw compressed; without it the trainer derives it from the bytes. */
+  cacheSize?: number;
+  cache?: Uint8Array;
 }
 
 export type InsertOutcome =
@@ -84,7 +84,8 @@ export class ImageStore {
     if (this.byName.get(img.imageId) !== undefined) return { kind: 'name-taken' };
     const id = Number(this.insertImage.run({ ...img, createdAt: now }).lastInsertRowid);
     this.insertBytes.run(id, img.bytes);
-    this.insertCache.run(id, img.cacheSize, Buffer.from(img.cache.buffer, img.cache.byteOffset, img.cache.byteLength));
+    const { cache } = img;
+    if (cache) this.insertCache.run(id, img.cacheSize, Buffer.from(cache.buffer, cache.byteOffset, cache.byteLength));
     this.insertLabel.run(id);
     return { kind: 'inserted', id };
   }

@@ -14,6 +14,7 @@ import { selectEngine } from './engines.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
+import { lowerOwnPriority } from './priority.js';
 
 let stopRequested = false;
 
@@ -148,6 +149,10 @@ async function handle(job: ToWorker) {
   process.disconnect?.();
   process.exit(0);
 }
+
+// Before any engine loads, so that its thread pools start at the lower priority too.
+const lowered = lowerOwnPriority();
+if (typeof lowered === 'string') process.stderr.write(`${lowered}\n`);
 
 if (parentPort) {
   parentPort.on('message', (ev) => void handle(ev.data));

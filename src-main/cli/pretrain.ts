@@ -92,6 +92,8 @@ function pretrainConfig(values: Values): TrainConfig {
 }
 
 export async function pretrainCommand(values: Values, io: IO, json: boolean, out: (o: unknown) => void) {
+  // libtensorflow's info lines (oneDNN, CPU features) are read before it loads; the trainer process does the same.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   const outDir = typeof values.out === 'string' ? resolve(values.out) : null;
   if (!outDir) throw new UsageError('--out is required');
   const resume = values.resume === true;

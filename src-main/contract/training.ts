@@ -131,6 +131,17 @@ export interface EngineInfo {
  */
 export interface EngineStatus extends EngineInfo {
   native: { command: string; speedup: number; figures: string } | null;
+  /** Every engine a user can choose (auto aside): whether it runs here and, where not, why. */
+  options: EngineOption[];
+}
+
+/** One engine as probed here: `note` is the device where it runs, or the reason it does not. */
+export interface EngineOption {
+  engine: Exclude<EngineChoice, 'auto'>;
+  available: boolean;
+  note: string;
+  /** Runs on a GPU; false for a software adapter (lavapipe), which is for checks, not for training. */
+  gpu: boolean;
 }
 
 /**
@@ -143,12 +154,13 @@ export const MEASURED_IMAGES_PER_SEC: Readonly<Record<string, number>> = { tenso
 /** Builds @tensorflow/tfjs-node offline from a local TensorFlow C library (README, "Native engine"). */
 export const NATIVE_ENGINE_COMMAND = 'npm run provision:native';
 
-export function engineStatus(info: EngineInfo): EngineStatus {
+export function engineStatus(info: EngineInfo, options: EngineOption[] = []): EngineStatus {
   const slow = MEASURED_IMAGES_PER_SEC[info.engine];
   const fast = MEASURED_IMAGES_PER_SEC.tensorflow!;
-  if (info.engine === 'tensorflow' || info.engine === 'webgpu' || !slow) return { ...info, native: null };
+  if (info.engine === 'tensorflow' || info.engine === 'webgpu' || !slow) return { ...info, native: null, options };
   return {
     ...info,
+    options,
     native: {
       command: NATIVE_ENGINE_COMMAND,
       speedup: fast / slow,

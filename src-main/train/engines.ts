@@ -5,7 +5,11 @@
  * The native and WebGPU packages are optional installs, loaded dynamically.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { EngineOption } from '../contract/training.js';
 import type { EngineChoice } from './config.js';
 
 export type EngineName = Exclude<EngineChoice, 'auto'>;
@@ -31,9 +35,24 @@ const optionalImport = (name: string): Promise<unknown> => import(name);
 const cpuModel = () => (cpus()[0]?.model ?? 'CPU').replace(/\s+/g, ' ').trim();
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
+/**
+ * Whether an optional tfjs-node package has its native addon built. Importing one without it is not
+ * harmless: tfjs-node-gpu registers its 155 kernels before it finds the addon missing, so the native
+ * package loaded next printed "kernel ... is already registered" 155 times on every CLI run.
+ */
+function addonBuilt(pkg: string): boolean {
+  try {
+    const lib = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'lib');
+    return readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  } catch {
+    return false;
+  }
+}
+
 async function loadTensorflow(): Promise<Omit<Engine, 'reason'>> {
   let pkg = '@tensorflow/tfjs-node-gpu';
   try {
+    if (!addonBuilt(pkg)) throw new Error(`${pkg} has no native addon here`);
     await optionalImport(pkg);
   } catch {
     pkg = '@tensorflow/tfjs-node';
@@ -66,7 +85,13 @@ async function loadWebgpu(): Promise<Omit<Engine, 'reason'>> {
   if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not start");
   const info = adapter.info ?? {};
   const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'GPU';
-  return { name: 'webgpu', backend: 'webgpu', device: `${device} (WebGPU via Dawn)`, gpu: true };
+  const { softwareAdapter } = await import('./webgpu/device.js');
+  return {
+    name: 'webgpu',
+    backend: 'webgpu',
+    device: `${device} (WebGPU via Dawn)`,
+    gpu: !softwareAdapter(device, info),
+  };
 }
 interface GPULike {
   requestAdapter(): Promise<{ info?: Record<string, string> } | null>;
@@ -180,16 +205,24 @@ export function hiddenEngines(env: NodeJS.ProcessEnv = process.env): Set<string>
   );
 }
 
+/** Loads one engine and checks it; throws the reason it cannot train here. */
+async function loadChecked(name: EngineName, forced: boolean): Promise<Omit<Engine, 'reason'>> {
+  if (hiddenEngines().has(name)) throw new Error('hidden by GRAPHEME_HIDE_ENGINES');
+  const engine = await LOADERS[name](forced);
+  await selfCheck(engine.backend);
+  return engine;
+}
+
 /** Loads the chosen engine (or the best one for `auto`) and makes it the active backend. */
 export async function selectEngine(choice: EngineChoice): Promise<Engine> {
+  // The self-check's pure-JS reference made tfjs print "install our node backend" on every run, even
+  // where that backend is the one running; tfjs's other warnings concern WebGL, which is not used here.
+  tf.env().set('PROD', true);
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const skipped: string[] = [];
-  const hidden = hiddenEngines();
   for (const name of order) {
     try {
-      if (hidden.has(name)) throw new Error('hidden by GRAPHEME_HIDE_ENGINES');
-      const engine = await LOADERS[name](choice !== 'auto');
-      await selfCheck(engine.backend);
+      const engine = await loadChecked(name, choice !== 'auto');
       const why =
         choice === 'auto'
           ? `auto: ${name} is the fastest engine that loads and passes the self-check` +
@@ -202,4 +235,28 @@ export async function selectEngine(choice: EngineChoice): Promise<Engine> {
     }
   }
   throw new Error(`no engine works: ${skipped.join('; ')}`);
+}
+
+/**
+ * The engine `auto` picks here, and for every engine a user can choose whether it would run (loaded
+ * as a forced choice, self-check included) or why not, so the settings can grey out the ones that
+ * would only give a failed run. Probed once per app in a process of its own (backends are global).
+ */
+export async function probeEngines(): Promise<{ engine: Engine; options: EngineOption[] }> {
+  const engine = await selectEngine('auto');
+  const options: EngineOption[] = [];
+  for (const name of AUTO_ORDER) {
+    if (name === engine.name) {
+      options.push({ engine: name, available: true, note: engine.device, gpu: engine.gpu });
+      continue;
+    }
+    try {
+      const other = await loadChecked(name, true);
+      options.push({ engine: name, available: true, note: other.device, gpu: other.gpu });
+    } catch (err) {
+      options.push({ engine: name, available: false, note: message(err), gpu: false });
+    }
+  }
+  await tf.setBackend(engine.backend);
+  return { engine, options };
 }

@@ -1,6 +1,7 @@
 /** Typed messages between the service (parent) and the trainer process (child). */
 import type {
   EngineInfo,
+  EngineOption,
   EpochResult,
   EvalMetrics,
   Confusion,
@@ -44,7 +45,8 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | ({ type: 'engine'; size: number } & EngineInfo)
+  /** `options` only in answer to a probe: every engine, whether it runs here and why not. */
+  | ({ type: 'engine'; size: number; options?: EngineOption[] } & EngineInfo)
   | ({ type: 'progress' } & TrainingProgress)
   | ({ type: 'epoch' } & EpochResult)
   | { type: 'checkpoint'; epoch: number; step: number; dir: string }

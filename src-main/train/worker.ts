@@ -10,7 +10,7 @@ import { RunStore } from '../store/runs.js';
 import { readState, usableCheckpoint } from './checkpoint.js';
 import { loadDataset, imagePixels, pixelStats, type Dataset } from './data.js';
 import { GPU_DEFAULT_SIZE, type TrainConfig } from './config.js';
-import { selectEngine } from './engines.js';
+import { probeEngines, selectEngine } from './engines.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
@@ -115,8 +115,8 @@ async function predictJob(job: Extract<ToWorker, { type: 'predict' }>, db: DB) {
 
 async function probe() {
   try {
-    const engine = await selectEngine('auto');
-    await send({ type: 'engine', engine: engine.name, device: engine.device, reason: engine.reason, size: 0 });
+    const { engine, options } = await probeEngines();
+    await send({ type: 'engine', engine: engine.name, device: engine.device, reason: engine.reason, size: 0, options });
   } catch (err) {
     await send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
   }

@@ -6,7 +6,7 @@
  * builds it; where the native engine loads, it names it and gives no hint.
  */
 import { execFileSync } from 'node:child_process';
-import { test, expect } from './train-fixtures.js';
+import { test, expect, callApi, TINY } from './train-fixtures.js';
 import { MEASURED_IMAGES_PER_SEC, NATIVE_ENGINE_COMMAND } from '../../src-main/contract/training.js';
 
 test.setTimeout(120_000);
@@ -27,6 +27,48 @@ test.describe('without the native engine', () => {
     await expect(hint.locator('code', { hasText: NATIVE_ENGINE_COMMAND })).toBeVisible();
     // The reason names what was skipped and why.
     await expect(note.locator('[title*="hidden by GRAPHEME_HIDE_ENGINES"]')).toBeVisible();
+  });
+
+  test('greys out the engines that cannot run here, with the reason, and will not start a run on one', async ({
+    page,
+    studio,
+  }) => {
+    await page.goto(studio.openUrl.replace('#/label', '#/train'));
+    await expect(page.getByTestId('engine-note')).toContainText('WebAssembly', { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const select = page.getByTestId('train-engine');
+    await expect(select.locator('option[value="tensorflow"]')).toBeDisabled();
+    await expect(select.locator('option[value="tensorflow"]')).toHaveText('tensorflow (not available here)');
+    await expect(select.locator('option[value="wasm"]')).toBeEnabled();
+    const offline = page.getByTestId('engines-offline');
+    await expect(offline).toContainText('tensorflow: hidden by GRAPHEME_HIDE_ENGINES');
+    await expect(offline).toContainText('webgpu: hidden by GRAPHEME_HIDE_ENGINES');
+    await expect(offline).not.toContainText('wasm:');
+    await page.screenshot({ path: test.info().outputPath('engines-offline.png') });
+
+    // A choice saved on a machine that had the native engine: said plainly, and Train stays off.
+    const runsBefore = (await callApi<unknown[]>(page, 'runs.list', {})).length;
+    await page.evaluate(() => {
+      const { localStorage: store } = globalThis as unknown as {
+        localStorage: { setItem(k: string, v: string): void };
+      };
+      store.setItem('grapheme-studio.train-settings', JSON.stringify({ engine: 'tensorflow' }));
+    });
+    await page.reload();
+    const blocked = page.getByTestId('engine-blocked');
+    await expect(blocked).toContainText('tensorflow, cannot run here (hidden by GRAPHEME_HIDE_ENGINES)', {
+      timeout: 60_000,
+    });
+    await expect(page.getByTestId('train')).toBeDisabled();
+    // The call itself refuses it too (a script or the CLI's client), and records no run.
+    await expect(callApi(page, 'training.start', { ...TINY, engine: 'tensorflow' })).rejects.toThrow(
+      'engine tensorflow is not available here: hidden by GRAPHEME_HIDE_ENGINES',
+    );
+    expect((await callApi<unknown[]>(page, 'runs.list', {})).length).toBe(runsBefore);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('train-engine').selectOption('auto');
+    await expect(blocked).toHaveCount(0);
+    await expect(page.getByTestId('train')).toBeEnabled();
   });
 });
 

@@ -65,6 +65,9 @@ export class Supervisor {
   /** Validates the config, fixes the split, records the run and starts training. */
   start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
     const config = resolveConfig(partial);
+    // Once the engines are probed, a choice that cannot run here is refused instead of recorded as a failed run.
+    const off = this.probed?.options.find((o) => o.engine === config.engine && !o.available);
+    if (off) throw new AppError('bad_input', `engine ${config.engine} is not available here: ${off.note}`);
     this.refuseIfBusy();
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
@@ -347,11 +350,12 @@ export class Supervisor {
   }
 
   private engines: Promise<EngineStatus> | undefined;
+  private probed: EngineStatus | null = null;
 
   /** The engine a run gets here, probed once in a trainer process (a tfjs backend is process-wide). */
   engineStatus(): Promise<EngineStatus> {
     this.engines ??= this.oneShot({ type: 'probe' }, 'engine').then(
-      ({ engine, device, reason }) => engineStatus({ engine, device, reason }),
+      ({ engine, device, reason, options }) => (this.probed = engineStatus({ engine, device, reason }, options ?? [])),
       (err: unknown) => {
         this.engines = undefined;
         throw err;

@@ -146,14 +146,21 @@ export class GpuContext {
   }
 }
 
+/** A CPU implementation of WebGPU (lavapipe, SwiftShader): fine for checks, slower than the CPU engines. */
+export function softwareAdapter(name: string, info: object): boolean {
+  return (
+    /llvmpipe|lavapipe|swiftshader|software/i.test(name) ||
+    (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true
+  );
+}
+
 function summarize(adapter: GPUAdapter, flags: string[]): AdapterSummary {
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'GPU';
   const backend = flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(name) || backend === 'null';
   return {
     name,
-    cpu: software || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    cpu: softwareAdapter(name, info) || backend === 'null',
     features: [...adapter.features].sort(),
     backend,
   };

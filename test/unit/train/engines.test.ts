@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { selectEngine, selfCheck } from '../../../src-main/train/engines.js';
+import { AUTO_ORDER, probeEngines, selectEngine, selfCheck } from '../../../src-main/train/engines.js';
 
 const require = createRequire(import.meta.url);
 const installed = (pkg: string) => {
@@ -85,6 +85,24 @@ describe('engine selection', () => {
   });
   it.skipIf(installed('webgpu'))('an engine that is not installed fails with the reason', async () => {
     await expect(selectEngine('webgpu')).rejects.toThrow(/engine webgpu is not available: .*webgpu/);
+  });
+  it('the probe says of every engine whether it runs here, and why not', async () => {
+    process.env.GRAPHEME_HIDE_ENGINES = 'tensorflow';
+    try {
+      const { engine, options } = await probeEngines();
+      expect(options.map((o) => o.engine)).toEqual(AUTO_ORDER);
+      expect(options.find((o) => o.engine === 'tensorflow')).toMatchObject({
+        available: false,
+        note: 'hidden by GRAPHEME_HIDE_ENGINES',
+      });
+      expect(options.find((o) => o.engine === 'cpu')).toMatchObject({ available: true, gpu: false });
+      expect(options.find((o) => o.engine === engine.name)).toMatchObject({ available: true, note: engine.device });
+      // The probe leaves the engine auto picked as the active backend.
+      expect(tf.getBackend()).toBe(engine.backend);
+      if (!installed('webgpu')) expect(options.find((o) => o.engine === 'webgpu')).toMatchObject({ available: false });
+    } finally {
+      delete process.env.GRAPHEME_HIDE_ENGINES;
+    }
   });
   it.runIf(nativeWorks)('the native engine trains and agrees with the reference', async () => {
     const e = await selectEngine('tensorflow');

@@ -11,6 +11,7 @@ class Examples {
   /** "component:class" -> an image id, null when the project has no labeled example. */
   #found = new SvelteMap<string, number | null>();
   #asked = new Set<string>();
+  #following = false;
 
   /** The example's image id; undefined while unknown (the request starts now), null when there is none. */
   of(component: Component, classId: number): number | null | undefined {
@@ -23,6 +24,13 @@ class Examples {
       );
     }
     return this.#found.get(key);
+  }
+
+  /** Labels change in other windows too: a class without an example may have one now. */
+  follow(): void {
+    if (this.#following) return;
+    this.#following = true;
+    api.on('labels.changed', () => this.recheckMissing());
   }
 
   /** Labels changed: a class without an example may have one now; ask again next time. */

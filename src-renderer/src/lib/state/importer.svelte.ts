@@ -131,3 +131,17 @@ class Importer {
 }
 
 export const importer = new Importer();
+
+/** The newest import in progress anywhere (this window, another one, the CLI), until it is done. */
+class ImportActivity {
+  current = $state.raw<ImportProgress | null>(null);
+
+  constructor() {
+    api.on('import.progress', (p) => (this.current = p));
+    api.on('import.done', (d) => {
+      if (this.current?.jobId === d.jobId) this.current = null;
+    });
+  }
+}
+
+export const importActivity = new ImportActivity();

@@ -12,6 +12,7 @@ class StatsState {
   current = $state.raw<Stats | null>(null);
   error = $state<string | null>(null);
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #following = false;
 
   async refresh(): Promise<void> {
     try {
@@ -29,6 +30,14 @@ class StatsState {
       this.#timer = null;
       void this.refresh();
     }, QUIET_MS);
+  }
+
+  /** Other windows, annotators and imports change the counts too: refetch when things are quiet. */
+  follow(): void {
+    if (this.#following) return;
+    this.#following = true;
+    api.on('labels.changed', () => this.soon());
+    api.on('import.done', () => this.soon());
   }
 
   /** One image moved from one state to another: adjust the counts now. */

@@ -11,6 +11,8 @@ import type { RunConfusion, SuspectsResult } from '$contract/insights';
 import { appendPoints, emptySeries, epochData, lossData, type Aligned, type LossSeries } from './train-series';
 import type {
   Confusion,
+  EngineChoice,
+  EngineStatus,
   EpochRecord,
   ModelExport,
   RunDetail,
@@ -56,6 +58,10 @@ class TrainingState {
   version = $state(0);
   error = $state<string | null>(null);
   busy = $state(false);
+  /** What `auto` picks here and which engines run at all: probed once, null until known. */
+  engines = $state.raw<EngineStatus | null>(null);
+  enginesError = $state<string | null>(null);
+  #enginesAsked = false;
   /** Not reactive on purpose: see the file comment. */
   series: LossSeries = emptySeries();
   #frame = 0;
@@ -66,6 +72,25 @@ class TrainingState {
 
   get running(): boolean {
     return this.run?.status === 'running' || this.run?.status === 'queued';
+  }
+
+  /** Probes the engines once per app (a trainer process loads each; it takes a few seconds). */
+  loadEngines(): void {
+    if (this.#enginesAsked) return;
+    this.#enginesAsked = true;
+    api.call('training.engines', {}).then(
+      (s) => (this.engines = s),
+      (err: unknown) => {
+        this.#enginesAsked = false;
+        this.enginesError = err instanceof Error ? err.message : String(err);
+      },
+    );
+  }
+
+  /** Why an engine cannot train here; null where it can, or while that is not known yet. */
+  unavailable(engine: EngineChoice): string | null {
+    const option = this.engines?.options.find((o) => o.engine === engine);
+    return option && !option.available ? option.note : null;
   }
 
   /** The loss chart's data (see train-series.ts). */

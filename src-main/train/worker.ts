@@ -46,6 +46,11 @@ const flush = () => Promise.all([...pending]);
 const runSplit = (db: DB, runId: number, split: 'train' | 'val' | 'all') => new RunStore(db).splitImages(runId, split);
 
 async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
+  // Training is batch work: below the app, from before the engine loads so that its thread pools
+  // start low too. The engine probe, eval and predict stay at the app's priority: a user waits for
+  // them (a niced probe under load average 22 kept training.engines unanswered for minutes).
+  const lowered = lowerOwnPriority();
+  if (typeof lowered === 'string') process.stderr.write(`${lowered}\n`);
   const engine = await selectEngine(job.config.engine);
   const info = { engine: engine.name, device: engine.device, reason: engine.reason };
   const resumeFrom = job.resume ? readState(job.checkpointDir) : null;
@@ -149,10 +154,6 @@ async function handle(job: ToWorker) {
   process.disconnect?.();
   process.exit(0);
 }
-
-// Before any engine loads, so that its thread pools start at the lower priority too.
-const lowered = lowerOwnPriority();
-if (typeof lowered === 'string') process.stderr.write(`${lowered}\n`);
 
 if (parentPort) {
   parentPort.on('message', (ev) => void handle(ev.data));

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { competitionImages, trainCsv, writeCompetitionParquet } from '../test/fixtures/parquet.js';
 import { pyarrowPython, writePyarrowParquet } from '../test/fixtures/pyarrow.js';
 import { OUT, record } from './report.js';
@@ -60,6 +60,29 @@ function runMeasured(args: string[]): Promise<Measured> {
 
 type Case = { name: string; file: () => Promise<string | { skip: string }> };
 
+/** One row per measured case, printed side by side at the end. */
+const table: { name: string; rate: number; cpuMs: number; rssMb: number; kb: number; load: string }[] = [];
+
+afterAll(() => {
+  if (!table.length) return;
+  const head = ['case', 'images/s', 'CPU ms/image', 'peak RSS MB', 'KB/image on disk', 'load average (before, after)'];
+  const rows = table.map((t) => [
+    t.name,
+    t.rate.toFixed(0),
+    t.cpuMs.toFixed(2),
+    t.rssMb.toFixed(0),
+    t.kb.toFixed(2),
+    t.load,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(`\nparquet import, ${ROWS} rows, ${availableParallelism()} cores:\n${line(head)}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+});
+
+/** The project file and its WAL, if one was left: what the import put on disk. */
+const diskBytes = (db: string) => [db, `${db}-wal`].reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0);
+
 let images: Awaited<ReturnType<typeof competitionImages>> | undefined;
 const crops = async () => (images ??= await competitionImages());
 
@@ -106,14 +129,28 @@ for (const c of CASES) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
     const loadBefore = loadavg()[0]!;
     const run = await runMeasured([CLI, 'import', '--db', db, '--parquet', file, '--json']);
-    const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on ${availableParallelism()} cores`;
+    const loadAfter = loadavg()[0]!;
+    const load = `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${availableParallelism()} cores`;
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ imported: ROWS, rejected: [] });
     record(`parquet_import_${c.name}_images_per_s`, ROWS / run.seconds, `images/s (${load})`);
     record(`parquet_import_${c.name}_cpu_ms_per_image`, (run.cpuSeconds * 1000) / ROWS, 'ms CPU (all threads)');
     record(`parquet_import_${c.name}_peak_rss`, run.peakRssMb, 'MB');
     record(`parquet_import_${c.name}_file_size`, statSync(file).size / 1e6, 'MB');
-    record(`parquet_import_${c.name}_storage_bytes_per_image`, statSync(db).size / ROWS, 'bytes');
+    const bytes = diskBytes(db);
+    record(
+      `parquet_import_${c.name}_storage_bytes_per_image`,
+      bytes / ROWS,
+      'bytes (all tables; parquet rows store no training cache)',
+    );
+    table.push({
+      name: c.name,
+      rate: ROWS / run.seconds,
+      cpuMs: (run.cpuSeconds * 1000) / ROWS,
+      rssMb: run.peakRssMb,
+      kb: bytes / ROWS / 1000,
+      load: `${loadBefore.toFixed(1)}, ${loadAfter.toFixed(1)}`,
+    });
     if (c.name !== 'hyparquet_writer') rmSync(db, { force: true });
   });
 }

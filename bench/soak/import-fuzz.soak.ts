@@ -1,4 +1,4 @@
-/** The importer fuzzer at full counts: 3,000 cases per image format and CSV, 1,000 parquet files. */
+/** The importer fuzzer at full counts: 3,000 cases per image format and CSV, 3,000 parquet files. */
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { scaled } from './scale.js';
 const dir = mkdtempSync(join(tmpdir(), 'gs-soak-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CASES: Record<FuzzKind, number> = { png: 3000, jpeg: 3000, csv: 3000, parquet: 1000 };
+const CASES: Record<FuzzKind, number> = { png: 3000, jpeg: 3000, csv: 3000, parquet: 3000 };
 
 for (const kind of ['png', 'jpeg', 'csv', 'parquet'] as const) {
   it(`fuzz ${kind}`, async () => {

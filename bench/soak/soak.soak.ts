@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { decodeImage } from '../../src-main/ingest/decode.js';
@@ -74,6 +74,15 @@ interface Phase {
   label: number[];
   browse: number[];
   errors: string[];
+  /** Requests with no answer within 30 s (aborted by the client): the issue's "never hang". */
+  unsettled: number;
+}
+
+const newPhase = (): Phase => ({ label: [], browse: [], errors: [], unsettled: 0 });
+
+function failed(out: Phase, err: unknown): void {
+  if ((err as Error).name === 'TimeoutError') out.unsettled++;
+  out.errors.push((err as Error).message);
 }
 
 async function call(s: ServeProcess, method: string, body: unknown): Promise<unknown> {
@@ -104,7 +113,7 @@ async function annotator(s: ServeProcess, n: number, until: number, everyMs: num
       });
       out.label.push(performance.now() - t0);
     } catch (err) {
-      out.errors.push((err as Error).message);
+      failed(out, err);
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -121,11 +130,12 @@ async function browser(s: ServeProcess, n: number, until: number, out: Phase) {
       if (page.items.length) await call(s, 'images.sheet', { ids: page.items.slice(0, 96).map((i) => i.id) });
       const img = await fetch(`${s.origin}/image/${1 + (after % IMAGES)}`, {
         headers: { 'x-grapheme-token': s.token },
+        signal: AbortSignal.timeout(30_000),
       });
       await img.arrayBuffer();
       out.browse.push(performance.now() - t0);
     } catch (err) {
-      out.errors.push((err as Error).message);
+      failed(out, err);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -136,85 +146,120 @@ const stats = (xs: number[]) => {
   return { n: s.length, p50: +percentile(s, 50).toFixed(2), p99: +percentile(s, 99).toFixed(2) };
 };
 
+interface Figures {
+  idle: Phase;
+  load: Phase;
+  idleLoadAvg: number;
+  loadAvg: number[];
+  rssStart: number;
+  rss: number[];
+  ui: { probes: number; answered: number; slowestMs: number };
+  run: { status: string; error: string | null; epochs: unknown[] };
+  steps: number;
+}
+
+function report(f: Figures): void {
+  const idle = stats(f.idle.label);
+  const load = stats(f.load.label);
+  const half = Math.floor(f.rss.length / 2);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const la = (xs: number[]) => `load average ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+  record('soak minutes', MINUTES);
+  record('soak label ack idle p50/p99', `${idle.p50}/${idle.p99}`, `ms (${idle.n} saves, ${la([f.idleLoadAvg])})`);
+  record('soak label ack under load p50/p99', `${load.p50}/${load.p99}`, `ms (${load.n} saves, ${la(f.loadAvg)})`);
+  record('soak label ack p99 ratio load/idle', load.p99 / idle.p99);
+  const b = stats(f.load.browse);
+  record('soak browse (page+sheet+image) p50/p99', `${b.p50}/${b.p99}`, `ms (${b.n} rounds)`);
+  const peak = Math.max(...f.rss);
+  record(
+    'soak server rss start/peak/end',
+    `${f.rssStart.toFixed(0)}/${peak.toFixed(0)}/${f.rss.at(-1)?.toFixed(0)}`,
+    'MiB',
+  );
+  record(
+    'soak server rss mean first half/second half of the load',
+    `${mean(f.rss.slice(0, half)).toFixed(0)}/${mean(f.rss.slice(half)).toFixed(0)}`,
+    'MiB',
+  );
+  record('soak ui probes answered', `${f.ui.answered}/${f.ui.probes}`, `(slowest ${f.ui.slowestMs.toFixed(0)} ms)`);
+  record('soak requests that did not settle in 30 s', f.idle.unsettled + f.load.unsettled);
+  const status = `status ${f.run.status}${f.run.error ? `: ${f.run.error}` : ''}`;
+  record('soak training epochs / batches during the soak', `${f.run.epochs.length}/${f.steps}`, `(${status})`);
+  record('soak errors', f.load.errors.length + f.idle.errors.length);
+  if (f.load.errors.length) console.log(f.load.errors.slice(0, 20).join('\n'));
+}
+
+/** Probes the app's page every 10 s; a probe that fails or gets no page counts as not answered. */
+function probeUi(server: ServeProcess, ui: Figures['ui'], out: Phase): NodeJS.Timeout {
+  return setInterval(async () => {
+    ui.probes++;
+    const p0 = performance.now();
+    try {
+      const page = await fetch(`${server.origin}/`, { signal: AbortSignal.timeout(30_000) });
+      const html = await page.text();
+      if (page.ok && html.includes('<title>Grapheme Studio')) ui.answered++;
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') out.unsettled++;
+    }
+    ui.slowestMs = Math.max(ui.slowestMs, performance.now() - p0);
+  }, 10_000);
+}
+
 it(`soak: ${IMAGES} images, labeling + browsing + training for ${MINUTES} min`, async () => {
   const db = join(dir, 'soak.sqlite');
   const t0 = Date.now();
   const labeled = await buildProject(db);
   record('soak project build', (Date.now() - t0) / 1000, `s (${IMAGES} images, ${labeled} labeled)`);
   const server = await startServe(db, 'soak-token-0123456789abcdef');
+  let runId = 0;
   try {
+    const rssStart = server.rssMiB();
     // Idle baseline: one annotator alone, nothing else running.
-    const idle: Phase = { label: [], browse: [], errors: [] };
+    const idle = newPhase();
+    const idleLoadAvg = loadavg()[0]!;
     await annotator(server, 99, Date.now() + 20_000, 50, idle);
-    const { runId } = (await call(server, 'training.start', {
+    ({ runId } = (await call(server, 'training.start', {
       arch: 'resnet18',
       size: 32,
       baseWidth: 8,
       epochs: 1000,
       batch: 32,
       engine: 'auto',
-    })) as { runId: number };
-    const load: Phase = { label: [], browse: [], errors: [] };
-    const rss: { at: number; mib: number }[] = [];
+    })) as { runId: number });
+    const load = newPhase();
+    const rss: number[] = [];
+    const loadAvg: number[] = [];
     const ui = { probes: 0, answered: 0, slowestMs: 0 };
     const until = Date.now() + MINUTES * 60_000;
-    const sampler = setInterval(() => rss.push({ at: Date.now(), mib: server.rssMiB() }), 5_000);
-    const prober = setInterval(async () => {
-      ui.probes++;
-      const p0 = performance.now();
-      try {
-        const page = await fetch(`${server.origin}/`, { signal: AbortSignal.timeout(30_000) });
-        const html = await page.text();
-        if (page.ok && html.includes('<title>Grapheme Studio')) ui.answered++;
-      } catch {
-        // counted as not answered
-      }
-      ui.slowestMs = Math.max(ui.slowestMs, performance.now() - p0);
-    }, 10_000);
+    const sampler = setInterval(() => {
+      rss.push(server.rssMiB());
+      loadAvg.push(loadavg()[0]!);
+    }, 5_000);
+    const prober = probeUi(server, ui, load);
     await Promise.all([
       ...Array.from({ length: 4 }, (_, n) => annotator(server, n, until, 100, load)),
       ...Array.from({ length: 2 }, (_, n) => browser(server, n, until, load)),
     ]);
     clearInterval(sampler);
     clearInterval(prober);
-    const run = (await call(server, 'runs.get', { runId })) as {
-      status: string;
-      error: string | null;
-      epochs: unknown[];
-    };
+    const run = (await call(server, 'runs.get', { runId })) as Figures['run'];
     await call(server, 'training.stop', { runId }).catch(() => {});
-
-    const idleStats = stats(idle.label);
-    const loadStats = stats(load.label);
-    const half = Math.floor(rss.length / 2);
-    const mean = (xs: { mib: number }[]) => xs.reduce((a, b) => a + b.mib, 0) / Math.max(1, xs.length);
-    record('soak minutes', MINUTES);
-    record('soak label ack idle p50/p99', `${idleStats.p50}/${idleStats.p99}`, `ms (${idleStats.n} saves)`);
-    record('soak label ack under load p50/p99', `${loadStats.p50}/${loadStats.p99}`, `ms (${loadStats.n} saves)`);
-    record('soak label ack p99 ratio load/idle', loadStats.p99 / idleStats.p99);
-    const b = stats(load.browse);
-    record('soak browse (page+sheet+image) p50/p99', `${b.p50}/${b.p99}`, `ms (${b.n} rounds)`);
-    record(
-      'soak server rss first/max/last',
-      `${rss[0]?.mib.toFixed(0)}/${Math.max(...rss.map((r) => r.mib)).toFixed(0)}/${rss.at(-1)?.mib.toFixed(0)}`,
-      'MiB',
-    );
-    record(
-      'soak server rss mean first half/second half',
-      `${mean(rss.slice(0, half)).toFixed(0)}/${mean(rss.slice(half)).toFixed(0)}`,
-      'MiB',
-    );
-    record('soak ui probes answered', `${ui.answered}/${ui.probes}`, `(slowest ${ui.slowestMs.toFixed(0)} ms)`);
-    record(
-      'soak training epochs during the soak',
-      run.epochs.length,
-      `(status ${run.status}${run.error ? `: ${run.error}` : ''})`,
-    );
-    record('soak errors', load.errors.length + idle.errors.length);
-    if (load.errors.length) console.log(load.errors.slice(0, 20).join('\n'));
+    await server.stop();
+    report({ idle, load, idleLoadAvg, loadAvg, rssStart, rss, ui, run, steps: trainedSteps(db, runId) });
     expect(load.errors).toEqual([]);
+    expect(load.unsettled + idle.unsettled).toBe(0);
     expect(ui.answered).toBe(ui.probes);
   } finally {
     await server.stop();
   }
 });
+
+/** Batches the run trained (its per-batch loss rows), read from the project after the server stopped. */
+function trainedSteps(file: string, runId: number): number {
+  const p = new Project(file);
+  try {
+    return p.db.prepare('SELECT count(*) FROM run_batches WHERE run_id = ?').pluck().get(runId) as number;
+  } finally {
+    p.close();
+  }
+}

@@ -87,6 +87,8 @@ function pretrainConfig(values: Values): TrainConfig {
     seed: int(values, 'seed', 1, 0),
     lossWeights: [2, 1, 1],
     valFraction: 0,
+    // Every batch is renders already: nothing to mix in.
+    synthMix: 0,
   };
   return resolveConfig(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
 }

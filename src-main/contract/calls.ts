@@ -56,7 +56,7 @@ export const pageFilter = z
     annotator: z.string().max(100).optional(),
     split: z.enum(SPLITS).optional(),
     /** Model insights: `pred` and `order` read this run's stored predictions (see runs.score). */
-    run: z.number().int().positive().optional(),
+    run: z.number().int().min(0).optional(),
     /** Images of the run's validation split (out-of-sample) that it predicted as `cls` (confusion drill-down). */
     pred: z
       .object({ component: z.enum(COMPONENTS), cls: classId(CLASS_COUNTS.root) })
@@ -71,7 +71,8 @@ export const pageFilter = z
   .strict();
 
 const empty = z.object({}).strict();
-const runId = z.number().int().positive();
+/** 0 is the shipped pretrained model (runs.pretrained); trained runs count from 1. */
+const runId = z.number().int().min(0);
 
 export const callSchemas = {
   'project.info': empty,
@@ -158,6 +159,8 @@ export const callSchemas = {
   'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS).default('all'), out: path }).strict(),
   /** Makes an exported model folder a finished run of this project, usable for prediction. */
   'runs.importModel': z.object({ dir: path }).strict(),
+  /** The shipped pretrained model as run 0 (made on first call): suggestions before any training run. */
+  'runs.pretrained': empty,
 } as const;
 
 export type Method = keyof typeof callSchemas;
@@ -231,6 +234,8 @@ export interface Outputs {
   'runs.suggest': { runId: number; predictions: Prediction[] };
   'runs.export': ModelExport;
   'runs.importModel': ModelImport;
+  /** Null when this app ships no pretrained model. */
+  'runs.pretrained': RunRecord | null;
 }
 export type Output<M extends Method> = Outputs[M];
 

@@ -60,4 +60,12 @@ export interface SuspectsResult {
   /** Labeled validation images that were judged (training images never are: the model learned them). */
   checked: number;
   items: Suspect[];
+  /** How far the model behind the ranking can be trusted: its hierarchical recall on real images it never learned. */
+  reliability: {
+    /** Null when it was never measured (a run stopped before its first epoch ended). */
+    hierarchicalRecall: number | null;
+    /** What that figure was measured on, in words. */
+    on: string;
+    pretrained: boolean;
+  };
 }

@@ -42,6 +42,17 @@ export interface TrainConfig {
    * size, else scratch).
    */
   init: InitChoice;
+  /**
+   * Fraction of each batch drawn from rendered graphemes (src-main/synth) instead of labeled images:
+   * with a handful of labels per root, the renders keep the roots that have no label alive.
+   */
+  synthMix: number;
+  /** Label smoothing of the three cross-entropies (0 = plain one-hot targets). */
+  labelSmoothing: number;
+  /** After the last epoch, batch-norm statistics re-estimated on the labeled (real) training images alone. */
+  bnRecalibrate: boolean;
+  /** Elastic distortion and random erasing on top of the affine / stroke / cutout augmentation. */
+  strongAugment: boolean;
 }
 
 export const INIT_CHOICES = ['auto', 'pretrained', 'scratch'] as const;
@@ -95,6 +106,10 @@ export const trainConfigSchema = z.strictObject(
     init: z.custom<InitChoice>((v) => typeof v === 'string' && /^(auto|pretrained|scratch|run:[1-9]\d*)$/.test(v), {
       error: (iss) => `init must be auto, pretrained, scratch or run:N (an earlier run's id), ${got(iss)}`,
     }),
+    synthMix: numIn('synthMix', 0, 0.9),
+    labelSmoothing: numIn('labelSmoothing', 0, 0.5),
+    bnRecalibrate: z.boolean({ error: 'bnRecalibrate must be true or false' }),
+    strongAugment: z.boolean({ error: 'strongAugment must be true or false' }),
   },
   {
     error: (iss) =>
@@ -213,6 +228,19 @@ export interface TopK {
 }
 export type Prediction = { imageId: number } & Record<Component, TopK[]>;
 
+/** Where the pretrained model's record came from, and how well it did on real handwriting before any label. */
+export interface PretrainedSource {
+  /** The shipped folder (resources/pretrained/<arch>-<size>). */
+  dir: string;
+  trainedOn: string;
+  /** Zero-shot hierarchical recall on the starter set's 405 real images (its model card), or null if not measured. */
+  zeroShot: number | null;
+  zeroShotOn: string | null;
+}
+
+/** The run id of the shipped pretrained model in every project: the model in the loop before any training run. */
+export const PRETRAINED_RUN_ID = 0;
+
 export type RunStatus = 'queued' | 'running' | 'stopped' | 'done' | 'failed';
 
 export interface SplitReport {
@@ -234,6 +262,8 @@ export interface RunSummary {
   initFrom?: string;
   /** Process id of the trainer while it runs (to tell a live run from an orphan). */
   pid?: number;
+  /** Set on the record of the shipped pretrained model (run 0): it learned rendered graphemes only. */
+  pretrained?: PretrainedSource;
   /** Set on a run created by importing an exported model folder. */
   imported?: ImportedFrom;
   /** Where the run's model was exported, latest last. */

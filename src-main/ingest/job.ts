@@ -102,8 +102,7 @@ export class ImportJob {
       height: c.height,
       format: c.format,
       bytes: c.bytes,
-      cacheSize: DEFAULT_CACHE_SIZE,
-      cache: encoded.cache,
+      ...(encoded.cache ? { cacheSize: DEFAULT_CACHE_SIZE, cache: encoded.cache } : {}),
     });
     this.pendingSources.push(c.source);
     this.pendingNames.push({ imageId: c.imageId, ...(c.fallbackId ? { fallbackId: c.fallbackId } : {}) });

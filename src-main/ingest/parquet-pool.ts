@@ -100,8 +100,7 @@ export class TaskPool {
     if (!q) return;
     if (msg.error !== undefined) return q.reject(new Error(msg.error));
     this.account(q.task, msg.ms ?? 0);
-    const result =
-      msg.result?.map((e) => ({ sha256: asBuffer(e.sha256), cache: asBuffer(e.cache), png: asBuffer(e.png) })) ?? null;
+    const result = msg.result?.map((e) => ({ sha256: asBuffer(e.sha256), png: asBuffer(e.png) })) ?? null;
     q.resolve({ result, ms: msg.ms ?? 0 });
   }
 

@@ -5,9 +5,26 @@
  */
 import { AppError } from '../contract/envelope.js';
 import type { RunConfusion, ScoreResult, ScoreScope, SuspectsResult } from '../contract/insights.js';
-import type { Prediction } from '../contract/training.js';
+import { PRETRAINED_RUN_ID, type Prediction, type RunRecord } from '../contract/training.js';
 import type { Project } from '../store/project.js';
 import type { Supervisor } from './training/supervisor.js';
+
+/** The figure behind a run's judgement: its latest validation recall, or the pretrained model's zero-shot one. */
+function reliability(run: RunRecord): SuspectsResult['reliability'] {
+  const pretrained = run.summary.pretrained;
+  if (pretrained)
+    return {
+      hierarchicalRecall: pretrained.zeroShot,
+      on: `zero-shot on ${pretrained.zeroShotOn ?? 'real handwriting'}, before any training on this project's labels`,
+      pretrained: true,
+    };
+  const m = run.summary.metrics;
+  return {
+    hierarchicalRecall: m?.hierarchicalRecall ?? null,
+    on: m ? `its ${m.samples} validation images, after epoch ${run.summary.epochsDone ?? '?'}` : 'not measured',
+    pretrained: false,
+  };
+}
 
 /** Images per trainer process: bounds the message size (186 probabilities each) and keeps memory flat. */
 const CHUNK = 2000;
@@ -76,15 +93,21 @@ export class Insights {
   }
 
   async suspects(runId: number, limit: number): Promise<SuspectsResult> {
+    // The pretrained model judges every labeled image, those labeled since its last use too.
+    if (runId === PRETRAINED_RUN_ID) this.project.runs.addLabeledToVal(runId);
     await this.score(runId, 'val');
-    return { runId, ...this.store.suspects(runId, limit) };
+    return { runId, ...this.store.suspects(runId, limit), reliability: reliability(this.run(runId)) };
   }
 
   async suggest(runId: number, imageIds: number[], k: number): Promise<Prediction[]> {
     this.run(runId);
     const have = this.store.probs(runId, imageIds);
     const missing = imageIds.filter((id) => !have.has(id));
-    if (missing.length) await this.predictAndStore(runId, missing);
+    // The pretrained model is asked from the first image of a project that has no run yet: one trainer
+    // process predicts every unlabeled image once, instead of one process per block of the queue.
+    if (missing.length && runId === PRETRAINED_RUN_ID) await this.score(runId, 'unlabeled');
+    const still = missing.filter((id) => !this.store.probs(runId, [id]).has(id));
+    if (still.length) await this.predictAndStore(runId, still);
     return this.store.suggestions(runId, imageIds, k);
   }
 

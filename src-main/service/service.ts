@@ -17,6 +17,7 @@ import { zip } from '../export/zip.js';
 import type { ExportFormat } from '../contract/training.js';
 import { importModel } from '../export/import.js';
 import { Insights } from './insights.js';
+import { ensurePretrainedRun } from './pretrained-run.js';
 import { thumbSheet } from './thumb-sheet.js';
 import { APP_VERSION } from '../shared/app-files.js';
 import { storageError } from '../store/storage-errors.js';
@@ -221,6 +222,7 @@ export class Service {
         createWithin: [dirname(this.project.path), dataDir()],
       }),
     'runs.importModel': ({ dir }) => importModel(this.project, dir),
+    'runs.pretrained': () => ensurePretrainedRun(this.project),
   });
 
   /** An image by its name, else by its database id written as text. */

@@ -11,9 +11,9 @@ export interface NewImage {
   height: number;
   format: 'png' | 'jpeg';
   bytes: Buffer;
-  cacheSize: number;
-  /** The preprocessed tensor, deflate-raw compressed. */
-  cache: Uint8Array;
+  /** The preprocessed tensor, deflate-raw compressed; without it the trainer derives it from the bytes. */
+  cacheSize?: number;
+  cache?: Uint8Array;
 }
 
 export type InsertOutcome =
@@ -63,6 +63,7 @@ export class ImageStore {
   private readonly insertCache;
   private readonly insertLabel;
   private readonly getOne;
+  private readonly bytesIn;
 
   constructor(private readonly db: DB) {
     this.bySha = db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck();
@@ -75,6 +76,9 @@ export class ImageStore {
     this.insertCache = db.prepare('INSERT OR REPLACE INTO image_cache (image_id, size, pixels) VALUES (?, ?, ?)');
     this.insertLabel = db.prepare(`INSERT INTO labels (image_id) VALUES (?)`);
     this.getOne = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE i.id = ?`);
+    this.bytesIn = db.prepare(
+      'SELECT image_id, bytes FROM image_bytes WHERE image_id IN (SELECT value FROM json_each(?))',
+    );
   }
 
   /** Inserts one image unless its content or its name is already stored. Call inside a transaction. */
@@ -84,7 +88,8 @@ export class ImageStore {
     if (this.byName.get(img.imageId) !== undefined) return { kind: 'name-taken' };
     const id = Number(this.insertImage.run({ ...img, createdAt: now }).lastInsertRowid);
     this.insertBytes.run(id, img.bytes);
-    this.insertCache.run(id, img.cacheSize, Buffer.from(img.cache.buffer, img.cache.byteOffset, img.cache.byteLength));
+    const { cache } = img;
+    if (cache) this.insertCache.run(id, img.cacheSize, Buffer.from(cache.buffer, cache.byteOffset, cache.byteLength));
     this.insertLabel.run(id);
     return { kind: 'inserted', id };
   }
@@ -111,6 +116,12 @@ export class ImageStore {
     return this.db
       .prepare('SELECT b.bytes, i.format FROM image_bytes b JOIN images i ON i.id = b.image_id WHERE b.image_id = ?')
       .get(id) as { bytes: Buffer; format: string } | undefined;
+  }
+
+  /** The stored files of many images in one query (a contact sheet's); ids not stored are absent. */
+  bytesOf(ids: number[]): Map<number, Buffer> {
+    const rows = this.bytesIn.all(JSON.stringify(ids)) as { image_id: number; bytes: Buffer }[];
+    return new Map(rows.map((r) => [r.image_id, r.bytes]));
   }
 
   /** Every image id matching a filter, ascending (for grids that jump to any position). */

@@ -59,6 +59,38 @@ export class RunStore {
     })();
   }
 
+  /**
+   * The record of a model this project did not train (the shipped pretrained one, service/pretrained-run.ts),
+   * under a fixed id, finished from the start, its validation split every labeled image.
+   */
+  createFinished(id: number, config: TrainConfig, summary: RunSummary, fields: { engine: string; checkpoint: string }) {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, created_at, finished_at, status, config, engine, summary, checkpoint)
+         VALUES (?, ?, ?, 'done', ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        Date.now(),
+        Date.now(),
+        JSON.stringify(config),
+        fields.engine,
+        JSON.stringify(summary),
+        fields.checkpoint,
+      );
+    this.addLabeledToVal(id);
+  }
+
+  /** Every labeled image not yet in the run's split joins its validation part (for a model that never saw them). */
+  addLabeledToVal(id: number): number {
+    return this.db
+      .prepare(
+        `INSERT OR IGNORE INTO run_splits (run_id, image_id, split)
+         SELECT ?, image_id, 'val' FROM labels WHERE state = 'labeled'`,
+      )
+      .run(id).changes;
+  }
+
   get(id: number): RunRecord | undefined {
     const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     return row && toRecord(row);

@@ -1,7 +1,9 @@
 /**
  * Augmentation suited to handwriting, on one size x size image (ink bright):
  * a small random affine (rotation, scale, shear, shift) by inverse bilinear
- * mapping, stroke-width jitter (3x3 dilation or erosion), and cutout.
+ * mapping, stroke-width jitter (3x3 dilation or erosion), and cutout; the strong
+ * set adds an elastic distortion (a coarse random displacement grid, as pen
+ * wobble) and random erasing (a rectangle of noise).
  * Plain loops over typed arrays: a 64x64 image takes microseconds, so the
  * input pipeline never waits on it.
  */
@@ -13,6 +15,9 @@ export interface AugmentOptions {
   dilate: number; // probability
   erode: number; // probability
   cutout: number; // probability
+  elastic?: number; // probability
+  elasticPixels?: number; // largest displacement of a grid point
+  erase?: number; // probability
 }
 
 export const DEFAULT_AUGMENT: AugmentOptions = {
@@ -24,6 +29,8 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
   erode: 0.15,
   cutout: 0.5,
 };
+
+export const STRONG_AUGMENT: AugmentOptions = { ...DEFAULT_AUGMENT, elastic: 0.7, elasticPixels: 2.5, erase: 0.3 };
 
 const sym = (random: () => number, a: number) => (random() * 2 - 1) * a;
 
@@ -80,6 +87,51 @@ export function augment(
     const cy = Math.floor(random() * (size - side + 1));
     for (let y = cy; y < cy + side; y++) out.fill(0, y * size + cx, y * size + cx + side);
   }
+  // Drawn only when enabled, so the default set's random sequence (and every image it makes) stays as it was.
+  if (o.elastic && random() < o.elastic) elastic(out, size, random, o.elasticPixels ?? 2);
+  if (o.erase && random() < o.erase) erase(out, size, random);
+}
+
+/** Displaces every pixel by a bilinear blend of a 5x5 grid of random offsets (in place). */
+function elastic(img: Float32Array, size: number, random: () => number, pixels: number): void {
+  const g = 4;
+  const dx = Float32Array.from({ length: (g + 1) ** 2 }, () => sym(random, pixels));
+  const dy = Float32Array.from({ length: (g + 1) ** 2 }, () => sym(random, pixels));
+  const src = img.slice();
+  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= size || yy >= size ? 0 : src[yy * size + xx]!);
+  const lerp2 = (a: Float32Array, gx: number, gy: number) => {
+    const x0 = Math.min(g - 1, Math.floor(gx));
+    const y0 = Math.min(g - 1, Math.floor(gy));
+    const fx = gx - x0;
+    const fy = gy - y0;
+    const v = (i: number, j: number) => a[(y0 + j) * (g + 1) + x0 + i]!;
+    return (v(0, 0) * (1 - fx) + v(1, 0) * fx) * (1 - fy) + (v(0, 1) * (1 - fx) + v(1, 1) * fx) * fy;
+  };
+  const scale = g / (size - 1);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const sx = x + lerp2(dx, x * scale, y * scale);
+      const sy = y + lerp2(dy, x * scale, y * scale);
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      img[y * size + x] =
+        (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+        (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+    }
+  }
+}
+
+/** Random erasing: a rectangle (2-20% of the image, aspect 1:3 to 3:1) filled with faint noise. */
+function erase(img: Float32Array, size: number, random: () => number): void {
+  const area = size * size * (0.02 + random() * 0.18);
+  const aspect = Math.exp(sym(random, Math.log(3)));
+  const w = Math.max(1, Math.min(size, Math.round(Math.sqrt(area * aspect))));
+  const h = Math.max(1, Math.min(size, Math.round(Math.sqrt(area / aspect))));
+  const x0 = Math.floor(random() * (size - w + 1));
+  const y0 = Math.floor(random() * (size - h + 1));
+  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) img[y * size + x] = random() * 96;
 }
 
 /** 3x3 max (thicker strokes) or min (thinner strokes), in place. */

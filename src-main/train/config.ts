@@ -26,6 +26,11 @@ export const DEFAULT_CONFIG: TrainConfig = {
   seed: 1,
   holdout: null,
   init: 'auto',
+  // Measured by leave-one-scan-out (src-main/train/README.md); applies to runs that start from pretrained weights.
+  synthMix: 0.5,
+  labelSmoothing: 0,
+  bnRecalibrate: false,
+  strongAugment: false,
 };
 
 /**

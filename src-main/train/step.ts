@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASS_COUNTS, COMPONENTS } from '../contract/domain.js';
-import { augment } from './augment.js';
+import { augment, DEFAULT_AUGMENT, STRONG_AUGMENT } from './augment.js';
 import type { TrainConfig } from './config.js';
 import type { Dataset } from './data.js';
 import { NativeAdam } from './native-adam.js';
@@ -17,6 +17,7 @@ export function batchArrays(
   rows: readonly number[],
   norm: { mean: number; std: number },
   random: (() => number) | null,
+  strong = false,
 ): { images: Float32Array; labels: Record<(typeof COMPONENTS)[number], Int32Array> } {
   const n = ds.size * ds.size;
   const buf = new Float32Array(rows.length * n);
@@ -25,7 +26,7 @@ export function batchArrays(
   const shiftBy = norm.mean / norm.std;
   rows.forEach((r, i) => {
     const src = ds.pixels.subarray(r * n, (r + 1) * n);
-    if (random) augment(src, ds.size, tmp, random);
+    if (random) augment(src, ds.size, tmp, random, strong ? STRONG_AUGMENT : DEFAULT_AUGMENT);
     else for (let j = 0; j < n; j++) tmp[j] = src[j]!;
     const off = i * n;
     for (let j = 0; j < n; j++) buf[off + j] = tmp[j]! * scale - shiftBy;
@@ -40,8 +41,9 @@ export function makeBatch(
   rows: readonly number[],
   norm: { mean: number; std: number },
   random: (() => number) | null,
+  strong = false,
 ): { x: tf.Tensor4D; labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D> } {
-  const { images, labels } = batchArrays(ds, rows, norm, random);
+  const { images, labels } = batchArrays(ds, rows, norm, random, strong);
   const t = (a: Int32Array) => tf.tensor1d(a, 'int32');
   return {
     x: tf.tensor4d(images, [rows.length, ds.size, ds.size, 1]),
@@ -52,7 +54,8 @@ export function makeBatch(
 /** The forward pass used for training, and what must happen after each optimizer step. */
 export interface TrainingForward {
   forward(x: tf.Tensor4D): tf.Tensor[];
-  afterStep(): void;
+  /** Folds the last forward's batch statistics into the moving ones (with `weight`: see native-step.ts). */
+  afterStep(weight?: number): void;
   /** True when batch norm runs as single native TensorFlow ops (native-step.ts). */
   fused: boolean;
 }
@@ -61,7 +64,7 @@ export interface TrainingForward {
 export function trainingForward(model: tf.LayersModel, arch: TrainConfig['arch']): TrainingForward {
   if (tf.getBackend() === 'tensorflow') {
     const { forward, updateMovingStats } = nativeTrainingForward(model, arch);
-    return { forward, afterStep: updateMovingStats, fused: true };
+    return { forward, afterStep: (weight) => updateMovingStats(weight), fused: true };
   }
   return { forward: (x) => model.apply(x, { training: true }) as tf.Tensor[], afterStep: () => {}, fused: false };
 }
@@ -84,12 +87,13 @@ export function trainStep(
   labels: Record<(typeof COMPONENTS)[number], tf.Tensor1D>,
   lossWeights: readonly [number, number, number],
   heads?: tf.Scalar[],
+  labelSmoothing = 0,
 ): tf.Scalar {
   const loss = optimizer.minimize(
     () => {
       const logits = net.forward(x);
       const ce = COMPONENTS.map((c, i) =>
-        tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!),
+        tf.losses.softmaxCrossEntropy(tf.oneHot(labels[c], CLASS_COUNTS[c]), logits[i]!, undefined, labelSmoothing),
       );
       if (heads) for (const t of ce) heads.push(tf.keep(t.clone()) as tf.Scalar);
       return tf.addN(ce.map((t, i) => tf.mul(t, lossWeights[i]!))) as tf.Scalar;

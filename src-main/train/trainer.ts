@@ -13,7 +13,9 @@ import type { EngineInfo, EpochResult, FromWorker } from './protocol.js';
 import { ProgressStream } from './progress.js';
 import { makeBatch, makeOptimizer } from './step.js';
 import { createStepper } from './steppers.js';
-import { rng, shuffle } from './random.js';
+import { rng } from './random.js';
+import { batchPlan, epochBatches, joinDatasets } from './batches.js';
+import type { Stepper } from './steppers.js';
 import { learningRate } from './schedule.js';
 
 // The step's pieces live in step.ts (steppers.ts uses them too); tests and benchmarks import them from here.
@@ -30,6 +32,8 @@ export interface TrainJob {
   /** A checkpoint whose weights a new run starts from (init-source.ts checked that it fits). */
   initDir?: string | null;
   normalization: { mean: number; std: number };
+  /** Rendered graphemes mixed into every batch when config.synthMix > 0 (renders.ts). */
+  renders?: Dataset | null;
   report: (msg: FromWorker) => void;
   shouldStop: () => boolean;
 }
@@ -81,11 +85,29 @@ export async function initialModel(job: Pick<TrainJob, 'config' | 'checkpointDir
   return job.initDir ? loadModel(job.initDir) : buildModel(job.config);
 }
 
+/**
+ * Batch norm's moving statistics from the labeled images alone, unaugmented: renders mixed into the
+ * batches pulled them toward rendered ink; the model is judged, and used, on real handwriting.
+ */
+async function recalibrate(stepper: Stepper, real: Dataset, config: TrainConfig, norm: { mean: number; std: number }) {
+  const rows = Array.from({ length: real.ids.length }, (_, i) => i);
+  // A short last batch gives noisy statistics (one image: zero variance); it is left out.
+  const batches = Array.from({ length: Math.ceil(rows.length / config.batch) }, (_, b) =>
+    rows.slice(b * config.batch, (b + 1) * config.batch),
+  ).filter((b, i) => i === 0 || b.length >= config.batch / 2);
+  if (!(await stepper.recalibrate(real, batches, norm)))
+    process.stderr.write('batch-norm re-estimation runs on the native engine only; skipped\n');
+}
+
 /** Trains until the configured epochs are done or a stop is requested; returns how it ended. */
 export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
-  const { config, train, val, report, normalization } = job;
-  if (train.ids.length === 0) throw new Error('no labeled images in the training split');
-  const batches = Math.ceil(train.ids.length / config.batch);
+  const { config, val, report, normalization } = job;
+  const real = job.train;
+  if (real.ids.length === 0) throw new Error('no labeled images in the training split');
+  const renderCount = config.synthMix > 0 ? (job.renders?.ids.length ?? 0) : 0;
+  const train = renderCount ? joinDatasets(real, job.renders!) : real;
+  const plan = batchPlan(real.ids.length, renderCount, config);
+  const batches = plan.batches;
   const totalSteps = batches * config.epochs;
   const resume = job.resumeFrom;
   const model = await initialModel(job);
@@ -120,11 +142,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
   const progress = new ProgressStream(job.engine, totalSteps, (p) => report({ type: 'progress', ...p }));
   try {
     while (epoch < config.epochs) {
-      // The order of an epoch depends only on (seed, epoch): a resumed run replays it.
-      const order = shuffle(
-        Array.from({ length: train.ids.length }, (_, i) => i),
-        rng(config.seed * 7919 + epoch),
-      );
+      const epochRows = epochBatches(plan, real.ids.length, renderCount, config.seed, epoch);
       const augRandom = rng(config.seed * 104729 + epoch * 31 + startBatch);
       const epochStart = Date.now();
       let lossSum = 0;
@@ -140,7 +158,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
           return 'stopped';
         }
         const lr = learningRate(step, totalSteps, config);
-        const rows = order.slice(b * config.batch, (b + 1) * config.batch);
+        const rows = epochRows[b]!;
         const random = config.augment ? augRandom : null;
         const { loss, root, vowel, consonant } = await stepper.step(train, rows, normalization, random, lr);
         if (!Number.isFinite(loss)) {
@@ -163,6 +181,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       startBatch = 0;
       const seconds = (Date.now() - epochStart) / 1000;
       await stepper.sync();
+      if (config.bnRecalibrate && epoch === config.epochs - 1) await recalibrate(stepper, real, config, normalization);
       const evaluated = val.ids.length ? await evaluate(model, val, normalization, config) : null;
       const result: EpochResult = {
         epoch: epoch + 1,

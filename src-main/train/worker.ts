@@ -14,6 +14,8 @@ import { probeEngines, selectEngine } from './engines.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { evaluate, predictProbs, runTraining } from './trainer.js';
 import { loadModel } from './checkpoint.js';
+import { lowerOwnPriority } from './priority.js';
+import { mixPool } from './renders.js';
 
 let stopRequested = false;
 
@@ -45,6 +47,11 @@ const flush = () => Promise.all([...pending]);
 const runSplit = (db: DB, runId: number, split: 'train' | 'val' | 'all') => new RunStore(db).splitImages(runId, split);
 
 async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
+  // Training is batch work: below the app, from before the engine loads so that its thread pools
+  // start low too. The engine probe, eval and predict stay at the app's priority: a user waits for
+  // them (a niced probe under load average 22 kept training.engines unanswered for minutes).
+  const lowered = lowerOwnPriority();
+  if (typeof lowered === 'string') process.stderr.write(`${lowered}\n`);
   const engine = await selectEngine(job.config.engine);
   const info = { engine: engine.name, device: engine.device, reason: engine.reason };
   const resumeFrom = job.resume ? readState(job.checkpointDir) : null;
@@ -60,10 +67,13 @@ async function train(job: Extract<ToWorker, { type: 'train' }>, db: DB) {
   // A model starts from weights that expect their own input scaling.
   const normalization =
     resumeFrom?.normalization ?? (initDir ? readState(initDir).normalization : pixelStats(trainSet.pixels));
+  // The pool is a pure function of its seed and size: a resume gets the same renders (cached on disk).
+  const renders = config.synthMix > 0 ? await mixPool(config.size) : null;
   await runTraining({
     config,
     train: trainSet,
     val: valSet,
+    renders,
     engine: info,
     checkpointDir: job.checkpointDir,
     resumeFrom,

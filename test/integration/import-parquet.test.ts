@@ -5,6 +5,8 @@ import { importParquet, PARQUET_PIXELS } from '../../src-main/ingest/parquet.js'
 import { importLabels } from '../../src-main/ingest/labels-csv.js';
 import { exportLabels } from '../../src-main/ingest/export-labels.js';
 import { decodeImage } from '../../src-main/ingest/decode.js';
+import { preprocess } from '../../src-main/ingest/preprocess.js';
+import { imagePixels, loadDataset } from '../../src-main/train/data.js';
 import { Project } from '../../src-main/store/project.js';
 import { tempDir } from '../helpers.js';
 import { competitionImages, rowPixels, trainCsv, writeCompetitionParquet } from '../fixtures/parquet.js';
@@ -38,6 +40,25 @@ describe('parquet import', () => {
     expect([decoded.width, decoded.height]).toEqual([236, 137]);
     expect(Buffer.from(decoded.gray).equals(Buffer.from(expected))).toBe(true);
     expect(p.images.get(id)).toMatchObject({ state: 'labeled', root: images[17]!.sample.root });
+    p.close();
+  });
+
+  it('stores no training cache for its rows; the trainer derives the same tensor from the stored PNG', async () => {
+    const p = new Project(join(tempDir(), 'p.sqlite'));
+    await importParquet(p, [good], csv, opts);
+    expect(p.db.prepare('SELECT count(*) FROM image_cache').pluck().get()).toBe(0);
+    const original = new Uint8Array(PARQUET_PIXELS);
+    rowPixels(images, 5, original);
+    const id = p.images.idByName('Train_5')!;
+    for (const size of [64, 128])
+      expect(
+        Buffer.from(await imagePixels(p.db, id, size)).equals(Buffer.from(preprocess(original, 236, 137, size))),
+      ).toBe(true);
+    const ds = await loadDataset(p.db, [id, p.images.idByName('Train_6')!], 64);
+    expect(ds.pixels).toHaveLength(2 * 64 * 64);
+    expect(Buffer.from(ds.pixels.subarray(0, 64 * 64)).equals(Buffer.from(preprocess(original, 236, 137, 64)))).toBe(
+      true,
+    );
     p.close();
   });
 

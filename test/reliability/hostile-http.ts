@@ -52,7 +52,8 @@ const LEAK = /root:x:0:0|"devDependencies"/;
 function judge(c: HttpCounts, kase: HostileCase, reply: RawReply): string | null {
   c.requests++;
   c.byCategory[kase.category] = (c.byCategory[kase.category] ?? 0) + 1;
-  if (reply.kind === 'hang') return (c.hangs++, 'no answer');
+  if (reply.kind === 'hang')
+    return (c.hangs++, `no answer in ${Math.round(reply.ms)} ms (${reply.sent}/${reply.of} bytes sent)`);
   if (reply.kind === 'reset') return (c.resets++, 'connection closed without an answer');
   const { status, body } = reply;
   if (STACK.test(body)) return (c.stackTraces++, `stack trace in the answer: ${body.slice(0, 200)}`);
@@ -136,7 +137,13 @@ export async function hostileHttp(server: ServeProcess, o: HostileOptions): Prom
     failures: [],
   };
   const sampler = setInterval(() => (c.rss.peakMiB = Math.max(c.rss.peakMiB, server.rssMiB())), 100);
-  const note = (what: string) => c.failures.length < 25 && c.failures.push(what);
+  // Up to 25 notes of each kind (case, trickled, flood, ...), so one kind cannot hide another.
+  const noted = new Map<string, number>();
+  const note = (what: string) => {
+    const kind = what.split(' ')[0]!;
+    noted.set(kind, (noted.get(kind) ?? 0) + 1);
+    if (noted.get(kind)! <= 25) c.failures.push(what);
+  };
 
   const loris = await Promise.all(Array.from({ length: o.slowloris }, () => slowloris(port)));
   c.slowloris.opened = loris.length;
@@ -149,7 +156,10 @@ export async function hostileHttp(server: ServeProcess, o: HostileOptions): Prom
       (r) => {
         c.trickled.sent++;
         if (r.kind === 'reply' && r.status === 200) c.trickled.answered++;
-        else note(`trickled request: ${r.kind === 'reply' ? r.status : r.kind}`);
+        else
+          note(
+            `trickled request: ${r.kind === 'reply' ? r.status : r.kind === 'hang' ? `hang, ${r.sent}/${r.of} bytes sent in ${Math.round(r.ms)} ms` : r.kind}`,
+          );
       },
     ),
   );
@@ -174,7 +184,10 @@ export async function hostileHttp(server: ServeProcess, o: HostileOptions): Prom
   for (const r of await Promise.all(flood)) {
     c.flood.sent++;
     if (r.kind === 'reply' && r.status === 200) c.flood.ok++;
-    else note(`flood request: ${r.kind === 'reply' ? `${r.status} ${r.body.slice(0, 100)}` : r.kind}`);
+    else
+      note(
+        `flood request: ${r.kind === 'reply' ? `${r.status} ${r.body.slice(0, 100)}` : `${r.kind} after ${Math.round(r.ms)} ms`}`,
+      );
   }
   await Promise.all(trickles);
 

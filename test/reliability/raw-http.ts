@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 export type RawReply =
   | { kind: 'reply'; status: number; headers: Record<string, string>; body: string; ms: number }
   | { kind: 'reset'; ms: number }
-  | { kind: 'hang'; ms: number };
+  /** `sent` of `of` request bytes had gone out when the time ran out (a trickle may still be sending). */
+  | { kind: 'hang'; ms: number; sent: number; of: number };
 
 export interface RawRequest {
   method?: string;
@@ -78,13 +79,16 @@ export function raw(port: number, r: RawRequest, timeoutMs = 15_000): Promise<Ra
       socket.destroy();
       settle(reply);
     };
-    const timer = setTimeout(() => finish({ kind: 'hang', ms: performance.now() - t0 }), timeoutMs);
+    let at = r.trickle ? 0 : bytes.length;
+    const timer = setTimeout(
+      () => finish({ kind: 'hang', ms: performance.now() - t0, sent: Math.min(at, bytes.length), of: bytes.length }),
+      timeoutMs,
+    );
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', () => finish(parse(Buffer.concat(chunks), performance.now() - t0)));
     socket.on('end', () => finish(parse(Buffer.concat(chunks), performance.now() - t0)));
     socket.on('connect', () => {
       if (!r.trickle) return void socket.write(bytes);
-      let at = 0;
       const { bytes: step, everyMs } = r.trickle;
       trickler = setInterval(() => {
         if (socket.destroyed) return clearInterval(trickler);

@@ -97,6 +97,15 @@ export function resolveInit(config: TrainConfig, runCheckpoint: (runId: number) 
   return dir;
 }
 
+/**
+ * The config a new run trains with: renders mixed into the batches keep what pretraining learned about
+ * the roots that no label covers; a run from scratch has nothing to keep and trains on its labels
+ * alone unless synthMix was asked for.
+ */
+export function recipeFor(config: TrainConfig, asked: Partial<TrainConfig>, initDir: string | null): TrainConfig {
+  return initDir || asked.synthMix !== undefined ? config : { ...config, synthMix: 0 };
+}
+
 function shippedList(): string[] {
   const root = join(resourcesDir(), 'pretrained');
   if (!existsSync(root)) return [];

@@ -4,7 +4,7 @@
  * writes and events, and reports a crash as a failed run with the reason.
  */
 import { AppError } from '../../contract/envelope.js';
-import { engineStatus, type EngineStatus } from '../../contract/training.js';
+import { engineStatus, PRETRAINED_RUN_ID, type EngineStatus } from '../../contract/training.js';
 import type {
   Confusion,
   EvalMetrics,
@@ -24,7 +24,7 @@ import type { FromWorker, ToWorker } from '../../train/protocol.js';
 import type { Emit } from '../emit.js';
 import { forkLauncher, type TrainerLauncher, type TrainerProcess } from './launcher.js';
 import { splitForRun } from './run-split.js';
-import { resolveInit } from './init-source.js';
+import { recipeFor, resolveInit } from './init-source.js';
 
 function alive(pid: number): boolean {
   try {
@@ -64,15 +64,16 @@ export class Supervisor {
 
   /** Validates the config, fixes the split, records the run and starts training. */
   start(partial: Partial<TrainConfig>): { runId: number; split: SplitReport } {
-    const config = resolveConfig(partial);
+    const resolved = resolveConfig(partial);
     // Once the engines are probed, a choice that cannot run here is refused instead of recorded as a failed run.
-    const off = this.probed?.options.find((o) => o.engine === config.engine && !o.available);
-    if (off) throw new AppError('bad_input', `engine ${config.engine} is not available here: ${off.note}`);
+    const off = this.probed?.options.find((o) => o.engine === resolved.engine && !o.available);
+    if (off) throw new AppError('bad_input', `engine ${resolved.engine} is not available here: ${off.note}`);
     this.refuseIfBusy();
     if (this.project.path === ':memory:')
       throw new AppError('bad_input', 'training needs a project file, not :memory:');
     // Checked before anything is written: an init that does not fit leaves no run behind.
-    const initDir = resolveInit(config, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
+    const initDir = resolveInit(resolved, (id) => (this.runs.get(id) ? checkpointPath(this.checkpointDir(id)) : null));
+    const config = recipeFor(resolved, partial, initDir);
     const { split, report } = splitForRun(this.runs, config);
     const runId = this.runs.create(config, split, report);
     this.runs.update(runId, { checkpoint: this.checkpointDir(runId) });
@@ -155,9 +156,10 @@ export class Supervisor {
     return { ...run, epochs: this.runs.epochs(runId), batches: this.runs.batches(runId) };
   }
 
+  /** The trained (and imported) runs, newest first; the pretrained model's run 0 has its own call. */
   list(): RunRecord[] {
     this.reapOrphans();
-    return this.runs.list();
+    return this.runs.list().filter((r) => r.id !== PRETRAINED_RUN_ID);
   }
 
   private mustGet(runId: number): RunRecord {

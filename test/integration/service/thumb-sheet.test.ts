@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { thumbSheet } from '../../../src-main/service/thumb-sheet.js';
+import { inLanes, LANES, thumbSheet } from '../../../src-main/service/thumb-sheet.js';
 import { Project } from '../../../src-main/store/project.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -64,4 +64,27 @@ it('lays out the thumbnails in rows of columns, in the order of the ids', async 
 
 it('refuses an id that does not exist', async () => {
   await expect(thumbSheet(project.images, [1, 999_999], 96)).rejects.toThrow('Image 999999 does not exist.');
+});
+
+it('makes the tiles at most LANES at a time, in the order of the ids', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const made = await inLanes([5, 4, 3, 2, 1, 0], LANES, async (n, i) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setTimeout(r, n * 5)); // later items finish first
+    inFlight--;
+    return `${i}:${n}`;
+  });
+  expect(most).toBe(LANES);
+  expect(made).toEqual(['0:5', '1:4', '2:3', '3:2', '4:1', '5:0']);
+});
+
+it("reads a sheet's files in one query by primary key", () => {
+  const plan = project.db
+    .prepare(
+      'EXPLAIN QUERY PLAN SELECT image_id, bytes FROM image_bytes WHERE image_id IN (SELECT value FROM json_each(?))',
+    )
+    .all('[1,2]') as { detail: string }[];
+  expect(plan.map((p) => p.detail).join(' | ')).toMatch(/SEARCH image_bytes USING INTEGER PRIMARY KEY/);
+  expect([...project.images.bytesOf([2, 999_999, 1]).keys()].sort()).toEqual([1, 2]);
 });

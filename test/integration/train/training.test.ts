@@ -3,7 +3,8 @@
  * samples with a tiny config (ResNet-18 at 1/8 width, 32x32, wasm engine).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { Project } from '../../../src-main/store/project.js';
 import { checkpointPath } from '../../../src-main/store/checkpoint-path.js';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { fromConfusion } from '../../../src-main/train/metrics.js';
+import { TRAINER_NICE_OFFSET } from '../../../src-main/train/priority.js';
 import { FORMS } from '../../helpers.js';
 
 const TINY: Partial<TrainConfig> = { arch: 'resnet18', size: 32, baseWidth: 8, epochs: 2, batch: 32, engine: 'wasm' };
@@ -193,6 +195,25 @@ describe('training run', () => {
 });
 
 describe('run bookkeeping', () => {
+  it.skipIf(process.platform !== 'linux')(
+    "runs the trainer, every thread of it, 10 nice levels below the app (Linux's nice is per thread)",
+    async () => {
+      const h = service.handlers;
+      const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
+      // Once the engine is chosen its thread pools exist: they must have started low as well.
+      await until(() => of('training.started', runId).length > 0, 'the engine');
+      const pid = service.supervisor.pid(runId)!;
+      const niceOf = (tid: string) =>
+        Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      const threads = readdirSync(`/proc/${pid}/task`);
+      const expected = Math.min(19, getPriority(0) + TRAINER_NICE_OFFSET);
+      expect(threads.length).toBeGreaterThan(1);
+      expect(threads.map(niceOf)).toEqual(threads.map(() => expected));
+      h['training.stop']({ runId });
+      expect((await service.supervisor.wait(runId)).status).toBe('stopped');
+    },
+  );
+
   it('trains one run at a time', async () => {
     const h = service.handlers;
     const { runId } = await h['training.start']({ ...TINY, epochs: 3 });

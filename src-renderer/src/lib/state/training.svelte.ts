@@ -118,6 +118,11 @@ class TrainingState {
     await api.call('runs.score', { runId, scope: 'unlabeled', force: false });
   }
 
+  /** The shipped pretrained model's run (0), made on first use; null when the app ships none. */
+  pretrained(): Promise<RunRecord | null> {
+    return api.call('runs.pretrained', {});
+  }
+
   /** Labeled validation images whose prediction contradicts the label, most suspect first. */
   suspects(runId: number, limit: number): Promise<SuspectsResult> {
     return api.call('runs.suspects', { runId, limit });

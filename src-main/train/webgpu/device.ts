@@ -214,7 +214,8 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   if (!adapter) throw new Error(`Dawn found no GPU adapter${flags.length ? ` (flags ${flags.join(' ')})` : ''}`);
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
-  const requiredFeatures = VARIANT_FEATURES.filter((f) => adapter.features.has(f));
+  // Cast: the @webgpu/types copy that tfjs-core pins (0.1.38, what npm ci installs) predates 'subgroups'.
+  const requiredFeatures = VARIANT_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const env = process.env.GRAPHEME_WGSL_SPECIALIZE;
   const specialize = options.specialize ?? (env === undefined || env === '' ? undefined : env === '1');

@@ -12,6 +12,7 @@ import { appendPoints, emptySeries, epochData, lossData, type Aligned, type Loss
 import type {
   Confusion,
   EngineChoice,
+  EngineOption,
   EngineStatus,
   EpochRecord,
   ModelExport,
@@ -87,9 +88,14 @@ class TrainingState {
     );
   }
 
+  /** What the probe found for one engine; undefined for `auto`, or while not known yet. */
+  engineOption(engine: EngineChoice): EngineOption | undefined {
+    return this.engines?.options.find((o) => o.engine === engine);
+  }
+
   /** Why an engine cannot train here; null where it can, or while that is not known yet. */
   unavailable(engine: EngineChoice): string | null {
-    const option = this.engines?.options.find((o) => o.engine === engine);
+    const option = this.engineOption(engine);
     return option && !option.available ? option.note : null;
   }
 

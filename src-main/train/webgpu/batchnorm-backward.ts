@@ -10,23 +10,34 @@
  * The gradients (dout, dx, dres) stay f32 in every variant; the saved activations (mask, x) are `act`.
  */
 import {
+  BN_CHANNEL,
   BN_CHANNELS,
   BN_FINALIZE,
   BN_LANES,
+  BN_RED,
   BN_ROWS_PER_GROUP,
+  BN_SPLIT_ROWS,
+  bnApplyGroups,
+  bnEntry,
   bnFinalizeSubgroup,
-  SUBGROUP_BUILTINS,
+  bnSplitSums,
+  channelGroups,
   type BnParams,
   type BnShape,
 } from './batchnorm-forward.js';
-import { actStorage, F32, f32Bits, type KernelSource, type Variant } from './kernel.js';
-
-const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
+import { actStorage, F32, f32Bits, type BindingSpec, type KernelSource, type Variant } from './kernel.js';
 
 const DY = `fn gradOut(i: u32) -> f32 {
   if (shape.RELU != 0u && f32(mask[i]) <= 0.0) { return 0.0; }
   return dout[i];
 }`;
+
+/** The first bindings of both kernels: the gradient arriving, the ReLU mask and the BN's input. */
+const GRAD_INPUTS: readonly BindingSpec[] = [
+  { name: 'dout', access: 'read' },
+  { name: 'mask', access: 'read', elem: 'act' },
+  { name: 'x', access: 'read', elem: 'act' },
+];
 
 function bnShapeFields(s: BnShape, relu: boolean) {
   return {
@@ -35,31 +46,14 @@ function bnShapeFields(s: BnShape, relu: boolean) {
   };
 }
 
-/** Sums dy and dy * xhat over this workgroup's row range of channel c into `red` (both variants). */
-const REDUCE_ROWS = `var s = 0.0;
-  var q = 0.0;
-  if (c < C) {
-    for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
-      let i = r * C + c;
+/** Sums dy and dy * xhat over this workgroup's row range of channel c (both variants). */
+const REDUCE_ROWS = bnSplitSums(
+  `let i = r * C + c;
       let dy = gradOut(i);
       s += dy;
-      q += dy * (f32(x[i]) - mv.x) * mv.y;
-    }
-  }
-  let t = lid.y * ${BN_CHANNELS}u + lid.x;
-  red[t] = s;
-  red[${BN_CHANNELS * BN_LANES}u + t] = q;
-  workgroupBarrier();
-  if (lid.y == 0u && c < C) {
-    var ss = 0.0;
-    var qq = 0.0;
-    for (var j = 0u; j < ${BN_LANES}u; j++) {
-      ss += red[j * ${BN_CHANNELS}u + lid.x];
-      qq += red[${BN_CHANNELS * BN_LANES}u + j * ${BN_CHANNELS}u + lid.x];
-    }
-    scratch[shape.BWD + (wid.y * C + c) * 2u] = ss;
-    scratch[shape.BWD + (wid.y * C + c) * 2u + 1u] = qq;
-  }`;
+      q += dy * (f32(x[i]) - mv.x) * mv.y;`,
+  'shape.BWD + ',
+);
 
 /**
  * Bindings: dout, mask, x (the BN's input), scratch (forward partials read, backward partials written).
@@ -67,25 +61,17 @@ const REDUCE_ROWS = `var s = 0.0;
  * workgroup's channels together first.
  */
 export function bnGradReduce(s: BnShape, relu: boolean, v: Variant = F32): KernelSource {
-  const rows = `let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
-  let per = (R + shape.RS - 1u) / shape.RS;
-  let r0 = wid.y * per;
-  let r1 = min(R, r0 + per);`;
   const main = v.subgroups
     ? `${bnFinalizeSubgroup(false)}
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
-  ${rows}
+${bnEntry(true)} {
+  ${BN_SPLIT_ROWS}
   finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
   let mv = momentsOf(fin[lid.x].xy, f32(R));
   ${REDUCE_ROWS}
 }`
     : `${BN_FINALIZE}
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  ${rows}
+${bnEntry(false)} {
+  ${BN_SPLIT_ROWS}
   var mv = vec3f(0.0);
   if (c < C) { mv = bnMoments(c, C, f32(R)); }
   ${REDUCE_ROWS}
@@ -93,16 +79,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   return {
     label: `bnGradReduce C${s.C}`,
     act: actStorage(v),
-    bindings: [
-      { name: 'dout', access: 'read' },
-      { name: 'mask', access: 'read', elem: 'act' },
-      { name: 'x', access: 'read', elem: 'act' },
-      { name: 'scratch', access: 'rw' },
-    ],
+    bindings: [...GRAD_INPUTS, { name: 'scratch', access: 'rw' }],
     shape: bnShapeFields(s, relu),
     groups: () => [channelGroups(s.C), s.splits, 1],
     body: `${DY}
-var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
+${BN_RED}
 ${main}
 `,
   };
@@ -128,11 +109,8 @@ const APPLY_ROWS = `if (lid.y == 0u && c < C && wid.y == 0u) {
 function bnGradApplyMain(): string {
   return `${BN_FINALIZE}
 var<workgroup> coef: array<Coef, ${BN_CHANNELS}>;
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+${bnEntry(false)} {
+  ${BN_CHANNEL}
   if (lid.y == 0u && c < C) {
     let mv = bnMoments(c, C, f32(R));
     var sdy = 0.0;
@@ -151,11 +129,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
 function bnGradApplySubgroupMain(): string {
   return `${bnFinalizeSubgroup(true)}
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
-  let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+${bnEntry(true)} {
+  ${BN_CHANNEL}
   finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
   let f = fin[lid.x];
   let mv = momentsOf(f.xy, f32(R));
@@ -179,9 +154,7 @@ export function bnGradApply(
     label: `bnGradApply C${s.C}`,
     act: actStorage(v),
     bindings: [
-      { name: 'dout', access: 'read' },
-      { name: 'mask', access: 'read', elem: 'act' },
-      { name: 'x', access: 'read', elem: 'act' },
+      ...GRAD_INPUTS,
       { name: 'scratch', access: 'read' },
       { name: 'params', access: 'read' },
       { name: 'dx', access: 'rw' },
@@ -192,7 +165,7 @@ export function bnGradApply(
       fields: [...base.fields, 'GAMMA', 'BETA', 'WRITE_DY'],
       values: [...base.values, p.gamma, p.beta, opts.writeDy ? 1 : 0],
     },
-    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
+    groups: bnApplyGroups(s),
     body: `${DY}
 struct Coef { mean: f32, invstd: f32, sdy: f32, sdyx: f32 }
 ${v.subgroups ? bnGradApplySubgroupMain() : bnGradApplyMain()}

@@ -37,36 +37,39 @@ export function bnSplits(maxRows: number): number {
 /** Floats of scratch a BN layer needs: forward partials, then backward partials. */
 export const bnScratchFloats = (s: BnShape) => 4 * s.splits * s.C;
 
-const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
+export const channelGroups = (C: number) => Math.ceil(C / BN_CHANNELS);
 
-/** Bindings: x (NHWC; `act`), scratch (forward partials at 0). */
-export function bnStats(s: BnShape, v: Variant = F32): KernelSource {
-  return {
-    label: `bnStats C${s.C}`,
-    act: actStorage(v),
-    bindings: [
-      { name: 'x', access: 'read', elem: 'act' },
-      { name: 'scratch', access: 'rw' },
-    ],
-    shape: { fields: ['C', 'HW', 'RS'], values: [s.C, s.HW, s.splits] },
-    groups: () => [channelGroups(s.C), s.splits, 1],
-    body: `
-var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let C = shape.C;
+/** WGSL: the entry point of every BN kernel, a workgroup of BN_CHANNELS channels x BN_LANES row lanes. */
+export function bnEntry(subgroups: boolean): string {
+  const extra = subgroups ? `, ${SUBGROUP_BUILTINS}` : '';
+  return `@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u${extra})`;
+}
+
+/** WGSL: this thread's channel c of C, and R, the rows (pixels of the batch) to normalize over. */
+export const BN_CHANNEL = `let C = shape.C;
   let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+  let c = wid.x * ${BN_CHANNELS}u + lid.x;`;
+
+/** WGSL: BN_CHANNEL and [r0, r1), this workgroup's share of the rows in a statistics pass (row split wid.y). */
+export const BN_SPLIT_ROWS = `${BN_CHANNEL}
   let per = (R + shape.RS - 1u) / shape.RS;
   let r0 = wid.y * per;
-  let r1 = min(R, r0 + per);
-  var s = 0.0;
+  let r1 = min(R, r0 + per);`;
+
+/** WGSL: the workgroup memory bnSplitSums reduces in. */
+export const BN_RED = `var<workgroup> red: array<f32, ${2 * BN_CHANNELS * BN_LANES}>;`;
+
+/**
+ * WGSL: two per-channel sums s and q over rows [r0, r1) (`term` adds row r's share to them), reduced
+ * across the row lanes and written as this split's partials at scratch[offset + (wid.y * C + c) * 2].
+ */
+export function bnSplitSums(term: string, offset: string): string {
+  return `var s = 0.0;
   var q = 0.0;
   if (c < C) {
     for (var r = r0 + lid.y; r < r1; r += ${BN_LANES}u) {
-      let v = f32(x[r * C + c]);
-      s += v;
-      q += v * v;
+      ${term}
     }
   }
   let t = lid.y * ${BN_CHANNELS}u + lid.x;
@@ -80,9 +83,32 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       ss += red[j * ${BN_CHANNELS}u + lid.x];
       qq += red[${BN_CHANNELS * BN_LANES}u + j * ${BN_CHANNELS}u + lid.x];
     }
-    scratch[(wid.y * C + c) * 2u] = ss;
-    scratch[(wid.y * C + c) * 2u + 1u] = qq;
-  }
+    scratch[${offset}(wid.y * C + c) * 2u] = ss;
+    scratch[${offset}(wid.y * C + c) * 2u + 1u] = qq;
+  }`;
+}
+
+/** Bindings: x (NHWC; `act`), scratch (forward partials at 0). */
+export function bnStats(s: BnShape, v: Variant = F32): KernelSource {
+  return {
+    label: `bnStats C${s.C}`,
+    act: actStorage(v),
+    bindings: [
+      { name: 'x', access: 'read', elem: 'act' },
+      { name: 'scratch', access: 'rw' },
+    ],
+    shape: { fields: ['C', 'HW', 'RS'], values: [s.C, s.HW, s.splits] },
+    groups: () => [channelGroups(s.C), s.splits, 1],
+    body: `
+${BN_RED}
+${bnEntry(false)} {
+  ${BN_SPLIT_ROWS}
+  ${bnSplitSums(
+    `let v = f32(x[r * C + c]);
+      s += v;
+      q += v * v;`,
+    '',
+  )}
 }
 `,
   };
@@ -141,6 +167,11 @@ fn momentsOf(sums: vec2f, R: f32) -> vec3f {
 /** Entry-point parameters of the subgroup kernels. */
 export const SUBGROUP_BUILTINS = '@builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32';
 
+/** Workgroups of an apply pass: a channel group by a block of BN_ROWS_PER_GROUP rows. */
+export const bnApplyGroups =
+  (s: BnShape) =>
+  (n: number): [number, number, number] => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1];
+
 export interface BnParams {
   gamma: number;
   beta: number;
@@ -185,7 +216,7 @@ export function bnApply(
         opts.residual ? 1 : 0,
       ],
     },
-    groups: (n) => [channelGroups(s.C), Math.ceil((n * s.HW) / BN_ROWS_PER_GROUP), 1],
+    groups: bnApplyGroups(s),
     body: v.subgroups ? bnApplySubgroupMain() : bnApplyMain(),
   };
 }
@@ -212,11 +243,8 @@ const NORMALIZE = `if (c >= C) { return; }
 function bnApplyMain(): string {
   return `${BN_FINALIZE}
 var<workgroup> stat: array<vec2f, ${BN_CHANNELS}>;
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+${bnEntry(false)} {
+  ${BN_CHANNEL}
   if (lid.y == 0u && c < C) {
     let mv = bnMoments(c, C, f32(R));
     stat[lid.x] = mv.xy;
@@ -233,11 +261,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
 function bnApplySubgroupMain(): string {
   return `${bnFinalizeSubgroup(false)}
-@compute @workgroup_size(${BN_CHANNELS}, ${BN_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, ${SUBGROUP_BUILTINS}) {
-  let C = shape.C;
-  let R = dims.n * shape.HW;
-  let c = wid.x * ${BN_CHANNELS}u + lid.x;
+${bnEntry(true)} {
+  ${BN_CHANNEL}
   finalizeGroup(wid.x * ${BN_CHANNELS}u, sgLane, sgSize);
   let mv = momentsOf(fin[lid.x].xy, f32(R));
   if (lid.y == 0u && c < C && wid.y == 0u) {

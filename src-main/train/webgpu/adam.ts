@@ -7,7 +7,7 @@
  * step-dependent lr, 1 - b1^t and 1 - b2^t come in the per-step uniform.
  * (tfjs runs about 14 elementwise passes per variable: DESIGN.md section 4.)
  */
-import { f32Bits, grid1d, LINEAR_ID, type KernelSource } from './kernel.js';
+import { f32Bits, grid1d, linearMain, type KernelSource } from './kernel.js';
 
 export interface AdamConfig {
   beta1: number;
@@ -33,12 +33,9 @@ export function adam(P: number, slots: number, c: AdamConfig): KernelSource {
       values: [P, slots, f32Bits(c.beta1), f32Bits(c.beta2), f32Bits(c.epsilon)],
     },
     groups: () => grid1d(P),
-    body: `${LINEAR_ID}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= shape.P) { return; }
-  var g = 0.0;
+    body: linearMain(
+      'shape.P',
+      `var g = 0.0;
   for (var s = 0u; s < shape.SLOTS; s++) { g += grads[s * shape.P + i]; }
   let b1 = bitcast<f32>(shape.B1);
   let b2 = bitcast<f32>(shape.B2);
@@ -46,8 +43,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let v1 = b2 * v[i] + (1.0 - b2) * g * g;
   m[i] = m1;
   v[i] = v1;
-  params[i] -= dims.lr * (m1 / dims.c1) / (sqrt(v1 / dims.c2) + bitcast<f32>(shape.EPS));
-}
-`,
+  params[i] -= dims.lr * (m1 / dims.c1) / (sqrt(v1 / dims.c2) + bitcast<f32>(shape.EPS));`,
+    ),
   };
 }

@@ -6,7 +6,7 @@
  * buffer; each head's kernel [C, Jh] and bias are at their own offsets of
  * the flat parameter buffer.
  */
-import { f32Bits, grid1d, LINEAR_ID, type KernelSource } from './kernel.js';
+import { f32Bits, grid1d, linearMain, type KernelSource } from './kernel.js';
 
 export interface HeadsShape {
   /** Pooled features. */
@@ -51,20 +51,16 @@ export function headsForward(h: HeadsShape): KernelSource {
     ],
     shape: headsUniform(h),
     groups: (n) => grid1d(n * total(h)),
-    body: `${LINEAR_ID}
-${HEAD_OF}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.J) { return; }
-  let img = i / shape.J;
+    body: linearMain(
+      'dims.n * shape.J',
+      `let img = i / shape.J;
   let hd = headOf(i % shape.J);
   let jh = classesOf(hd.x);
   var s = params[hd.w + hd.y];
   for (var c = 0u; c < shape.C; c++) { s += pooled[img * shape.C + c] * params[hd.z + c * jh + hd.y]; }
-  logits[i] = s;
-}
-`,
+  logits[i] = s;`,
+      HEAD_OF,
+    ),
   };
 }
 
@@ -137,13 +133,9 @@ export function headsWeightGrad(h: HeadsShape): KernelSource {
     ],
     shape: headsUniform(h),
     groups: () => grid1d((h.C + 1) * total(h)),
-    body: `${LINEAR_ID}
-${HEAD_OF}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= (shape.C + 1u) * shape.J) { return; }
-  let row = i / shape.J;
+    body: linearMain(
+      '(shape.C + 1u) * shape.J',
+      `let row = i / shape.J;
   let j = i % shape.J;
   let hd = headOf(j);
   var s = 0.0;
@@ -151,9 +143,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     let d = dlogits[img * shape.J + j];
     s += select(pooled[img * shape.C + min(row, shape.C - 1u)] * d, d, row == shape.C);
   }
-  if (row == shape.C) { grads[hd.w + hd.y] = s; } else { grads[hd.z + row * classesOf(hd.x) + hd.y] = s; }
-}
-`,
+  if (row == shape.C) { grads[hd.w + hd.y] = s; } else { grads[hd.z + row * classesOf(hd.x) + hd.y] = s; }`,
+      HEAD_OF,
+    ),
   };
 }
 
@@ -168,21 +160,17 @@ export function headsInputGrad(h: HeadsShape): KernelSource {
     ],
     shape: headsUniform(h),
     groups: (n) => grid1d(n * h.C),
-    body: `${LINEAR_ID}
-${HEAD_OF}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.C) { return; }
-  let img = i / shape.C;
+    body: linearMain(
+      'dims.n * shape.C',
+      `let img = i / shape.C;
   let c = i % shape.C;
   var s = 0.0;
   for (var j = 0u; j < shape.J; j++) {
     let hd = headOf(j);
     s += dlogits[img * shape.J + j] * params[hd.z + c * classesOf(hd.x) + hd.y];
   }
-  dpooled[i] = s;
-}
-`,
+  dpooled[i] = s;`,
+      HEAD_OF,
+    ),
   };
 }

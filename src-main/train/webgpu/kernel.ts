@@ -91,9 +91,24 @@ ${lines.join('\n')}
 }
 
 /** A flat thread index for 1-D kernels launched by `grid1d` (x * y workgroups of WG_1D). */
-export const LINEAR_ID = `fn linearId(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
+const LINEAR_ID = `fn linearId(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.y * nwg.x + wid.x) * ${WG_1D}u + lid.x;
 }`;
+
+/**
+ * WGSL: the entry point of a 1-D kernel launched by `grid1d`, one thread per element below `count`
+ * (`i` its index); `body` runs after the bounds check, `prelude` declares what it calls.
+ */
+export function linearMain(count: string, body: string, prelude?: string): string {
+  return `${LINEAR_ID}
+${prelude ? prelude + '\n' : ''}@compute @workgroup_size(${WG_1D})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linearId(wid, nwg, lid);
+  if (i >= ${count}) { return; }
+  ${body}
+}
+`;
+}
 
 export function grid1d(threads: number): [number, number, number] {
   const groups = Math.max(1, Math.ceil(threads / WG_1D));

@@ -7,7 +7,7 @@
  * so no two threads write one place.
  */
 import { convGeometry } from './conv-shape.js';
-import { grid1d, LINEAR_ID, type ActStorage, type KernelSource } from './kernel.js';
+import { grid1d, linearMain, type ActStorage, type KernelSource } from './kernel.js';
 
 export interface PoolShape {
   H: number;
@@ -41,12 +41,9 @@ export function maxPoolForward(g: PoolGeometry, act: ActStorage = 'f32'): Kernel
     ],
     shape: poolUniform(g),
     groups: (n) => grid1d(n * g.OH * g.OW * g.C),
-    body: `${LINEAR_ID}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.OH * shape.OW * shape.C) { return; }
-  let c = i % shape.C;
+    body: linearMain(
+      'dims.n * shape.OH * shape.OW * shape.C',
+      `let c = i % shape.C;
   let p = i / shape.C;
   let ow = p % shape.OW;
   let oh = (p / shape.OW) % shape.OH;
@@ -64,9 +61,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
   }
   out[i] = toAct(best);
-  arg[i] = tap;
-}
-`,
+  arg[i] = tap;`,
+    ),
   };
 }
 
@@ -81,12 +77,9 @@ export function maxPoolBackward(g: PoolGeometry): KernelSource {
     ],
     shape: poolUniform(g),
     groups: (n) => grid1d(n * g.H * g.W * g.C),
-    body: `${LINEAR_ID}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.H * shape.W * shape.C) { return; }
-  let c = i % shape.C;
+    body: linearMain(
+      'dims.n * shape.H * shape.W * shape.C',
+      `let c = i % shape.C;
   let p = i / shape.C;
   let iw = i32(p % shape.W) + i32(shape.PL);
   let ih = i32((p / shape.W) % shape.H) + i32(shape.PT);
@@ -105,9 +98,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       if (arg[o] == u32(kh) * shape.K + u32(kw)) { sum += dout[o]; }
     }
   }
-  dx[i] = sum;
-}
-`,
+  dx[i] = sum;`,
+    ),
   };
 }
 
@@ -122,18 +114,14 @@ export function avgPoolForward(HW: number, C: number, act: ActStorage = 'f32'): 
     ],
     shape: { fields: ['HW', 'C'], values: [HW, C] },
     groups: (n) => grid1d(n * C),
-    body: `${LINEAR_ID}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.C) { return; }
-  let c = i % shape.C;
+    body: linearMain(
+      'dims.n * shape.C',
+      `let c = i % shape.C;
   let base = (i / shape.C) * shape.HW * shape.C + c;
   var s = 0.0;
   for (var p = 0u; p < shape.HW; p++) { s += f32(x[base + p * shape.C]); }
-  pooled[i] = s / f32(shape.HW);
-}
-`,
+  pooled[i] = s / f32(shape.HW);`,
+    ),
   };
 }
 
@@ -147,15 +135,11 @@ export function avgPoolBackward(HW: number, C: number): KernelSource {
     ],
     shape: { fields: ['HW', 'C'], values: [HW, C] },
     groups: (n) => grid1d(n * HW * C),
-    body: `${LINEAR_ID}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearId(wid, nwg, lid);
-  if (i >= dims.n * shape.HW * shape.C) { return; }
-  let c = i % shape.C;
+    body: linearMain(
+      'dims.n * shape.HW * shape.C',
+      `let c = i % shape.C;
   let img = i / (shape.HW * shape.C);
-  dx[i] = dpooled[img * shape.C + c] / f32(shape.HW);
-}
-`,
+  dx[i] = dpooled[img * shape.C + c] / f32(shape.HW);`,
+    ),
   };
 }

@@ -12,17 +12,12 @@ import { buildModel } from '../../../../src-main/train/model.js';
 import { trainingForward, trainStep } from '../../../../src-main/train/trainer.js';
 import { openGpu } from '../../../../src-main/train/webgpu/device.js';
 import { WgslTrainer } from '../../../../src-main/train/webgpu/engine.js';
-import { randomArray, tryGpu } from './gpu.js';
+import { tryGpu } from './gpu.js';
+import { LR, netBatch, SHAPE } from './net.js';
 
 const { ctx } = await tryGpu();
-const SHAPE = { arch: 'resnet18' as const, size: 32, baseWidth: 8, lossWeights: [1, 1, 1] as [number, number, number] };
-const LR = 1e-3;
-
 function batchOf(n: number, seed: number) {
-  const images = randomArray(n * SHAPE.size * SHAPE.size, seed);
-  const labels = new Uint32Array(n * 3);
-  for (let i = 0; i < n; i++)
-    COMPONENTS.forEach((c, h) => (labels[i * 3 + h] = (i * 31 + seed * 7 + h) % CLASS_COUNTS[c]));
+  const { images, labels } = netBatch(n, seed);
   const x = tf.tensor4d(images, [n, SHAPE.size, SHAPE.size, 1]);
   const pick = (h: number) =>
     tf.tensor1d(

@@ -16,7 +16,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_COUNTS, COMPONENTS } from '../../../../src-main/contract/domain.js';
 import { buildModel } from '../../../../src-main/train/model.js';
 import {
   bnApply,
@@ -34,6 +33,7 @@ import { paramLayout } from '../../../../src-main/train/webgpu/params.js';
 import { F32, variantWords, type Variant } from '../../../../src-main/train/webgpu/kernel.js';
 import { avgPoolForward, maxPoolForward, poolGeometry } from '../../../../src-main/train/webgpu/pool.js';
 import { packHalf, randomArray, relError, roundHalf, runGraph, runKernel, tryGpu, unpackHalf } from './gpu.js';
+import { LR, netBatch, SHAPE } from './net.js';
 
 const { ctx } = await tryGpu();
 const offered = ctx?.offered ?? F32;
@@ -185,20 +185,10 @@ if (ctx && (offered.f16 || offered.subgroups) && !FULL)
       '(npm run bench runs it); a third plan to compile',
   );
 
-// On lavapipe shapes are uniforms (not specialized), so a pipeline is one per kernel kind, not per layer:
-// the f16 plan reuses the conv pipelines the kernel tests above compiled, and the f32 plan those of
-// plan.test.ts and conv.test.ts (Mesa's disk cache, in one run). A smaller net would compile no fewer.
-const SHAPE = { arch: 'resnet18' as const, size: 32, baseWidth: 8, lossWeights: [1, 1, 1] as [number, number, number] };
-const LR = 1e-3;
-
-function batchOf(n: number, seed: number) {
-  const images = randomArray(n * SHAPE.size * SHAPE.size, seed);
-  const labels = new Uint32Array(n * 3);
-  for (let i = 0; i < n; i++)
-    COMPONENTS.forEach((c, h) => (labels[i * 3 + h] = (i * 31 + seed * 7 + h) % CLASS_COUNTS[c]));
-  return { images, labels };
-}
-
+// The net is plan.test.ts's (net.ts). On lavapipe shapes are uniforms (not specialized), so a
+// pipeline is one per kernel kind, not per layer: the f16 plan reuses the conv pipelines the kernel
+// tests above compiled, and the f32 plan those of plan.test.ts and conv.test.ts (Mesa's disk cache,
+// in one run). A smaller net would compile no fewer.
 describe.skipIf(!ctx || !(offered.f16 || offered.subgroups))(
   `one training step in the variant the device picks (narrow ResNet-18, 32x32)`,
   { timeout: 600_000 },
@@ -220,7 +210,7 @@ describe.skipIf(!ctx || !(offered.f16 || offered.subgroups))(
     let model: tf.LayersModel;
     let f32: Awaited<ReturnType<typeof plan>>;
     let got: Awaited<ReturnType<typeof plan>>;
-    const batch = batchOf(8, 1);
+    const batch = netBatch(8, 1);
     beforeAll(async () => {
       await tf.setBackend('cpu');
       model = buildModel({ ...SHAPE });
@@ -293,7 +283,7 @@ describe.skipIf(!ctx)("every variant's ResNet-34 plan on Dawn's null backend", {
         nul.device.pushErrorScope('validation');
         const trainer = await WgslTrainer.create(nul, model, { ...shape, batch: 4 });
         const before = nul.counters.submits;
-        await trainer.step(batchOf(4, 5).images, batchOf(4, 5).labels, LR);
+        await trainer.step(netBatch(4, 5).images, netBatch(4, 5).labels, LR);
         const error = await nul.device.popErrorScope();
         expect(error?.message ?? null, variantWords(v)).toBeNull();
         expect(nul.counters.submits - before).toBe(1);

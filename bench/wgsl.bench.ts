@@ -65,19 +65,12 @@ it('wgsl on the null backend: dispatches, submits and host time per step for eac
 it('wgsl on lavapipe against the native engine, same shape, one run', () => {
   const [arch, size, batch, width] = (process.env.BENCH_WGSL_LAVAPIPE ?? 'resnet18 64 16 64').split(' ');
   const shape = `${arch} ${size}x${size} b${batch} width ${width}`;
+  // Both engines measure the same shape for the same steps, so the ratio below compares like with like.
+  const sameRun = ['--arch', arch!, '--size', size!, '--batch', batch!, '--steps', '3', '--warmup', '1'];
   const out = run('wgsl-step.js', [
-    '--arch',
-    arch!,
-    '--size',
-    size!,
-    '--batch',
-    batch!,
+    ...sameRun,
     '--width',
     width!,
-    '--steps',
-    '3',
-    '--warmup',
-    '1',
     // The reference and what the engine picks (f16 and subgroups where offered), steps interleaved.
     '--variants',
     'f32 auto',
@@ -91,19 +84,7 @@ it('wgsl on lavapipe against the native engine, same shape, one run', () => {
         `images/s (${out.adapter}; host ${(v.hostMsPerStep as number).toFixed(1)} ms/step)`,
       );
   if (width === '64') {
-    const native = run('train-step.js', [
-      'tensorflow',
-      '--arch',
-      arch!,
-      '--size',
-      size!,
-      '--batch',
-      batch!,
-      '--steps',
-      '3',
-      '--warmup',
-      '1',
-    ]);
+    const native = run('train-step.js', ['tensorflow', ...sameRun]);
     if (native.error) record(`native ${shape}`, `not available: ${native.error}`);
     else {
       record(`native ${shape}`, native.imagesPerSec as number, `images/s (${native.device})`);

@@ -6,8 +6,13 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ParquetWriter, fileWriter } from 'hyparquet-writer';
-import { competitionImages, FORMS_DIR, PIXELS, writeCompetitionParquet } from '../fixtures/parquet.js';
+import {
+  competitionImages,
+  competitionWriter,
+  FORMS_DIR,
+  PIXELS,
+  writeCompetitionParquet,
+} from '../fixtures/parquet.js';
 import { parquetBase } from './mutate-parquet.js';
 import type { FuzzBases } from './import-fuzz.js';
 
@@ -18,28 +23,16 @@ type PixelType = 'DOUBLE' | 'INT64' | 'BYTE_ARRAY' | 'FLOAT';
 
 /** A competition-shaped file whose pixel columns have another physical type. */
 function writeTyped(file: string, type: PixelType, rows: number): void {
-  const schema = [
-    { name: 'schema', num_children: PIXELS + 1 },
-    {
-      name: 'image_id',
-      type: 'BYTE_ARRAY' as const,
-      converted_type: 'UTF8' as const,
-      repetition_type: 'REQUIRED' as const,
-    },
-    ...Array.from({ length: PIXELS }, (_, c) => ({
-      name: String(c),
-      type,
-      ...(type === 'BYTE_ARRAY' ? { converted_type: 'UTF8' as const } : {}),
-      repetition_type: 'REQUIRED' as const,
-    })),
-  ];
   const values = (c: number) =>
     type === 'INT64'
       ? BigInt64Array.from({ length: rows }, (_, r) => BigInt((c + r) % 300))
       : type === 'BYTE_ARRAY'
         ? Array.from({ length: rows }, (_, r) => String((c * r) % 256))
         : Float64Array.from({ length: rows }, (_, r) => ((c + r) % 256) + 0.5);
-  const writer = new ParquetWriter({ writer: fileWriter(file), schema, statistics: false });
+  const writer = competitionWriter(file, PIXELS, {
+    type,
+    ...(type === 'BYTE_ARRAY' ? { converted_type: 'UTF8' } : {}),
+  });
   writer.write({
     columnData: [
       { name: 'image_id', data: Array.from({ length: rows }, (_, r) => `Typed_${type}_${r}`) },

@@ -21,11 +21,20 @@ export function need(values: Values, name: string): string {
   return v;
 }
 
-export function num(values: Values, name: string, integer: boolean): number | undefined {
+/** A number option (an integer with `integer`, at least `min` if given), or undefined when it is absent. */
+export function num(values: Values, name: string, integer: boolean, min?: number): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
+  if (
+    typeof v !== 'string' ||
+    v.trim() === '' ||
+    !Number.isFinite(n) ||
+    (integer && !Number.isInteger(n)) ||
+    (min !== undefined && n < min)
+  )
+    throw new UsageError(
+      `--${name} must be ${integer ? 'an integer' : 'a number'}${min === undefined ? '' : ` >= ${min}`}, got ${JSON.stringify(v)}`,
+    );
   return n;
 }

@@ -24,7 +24,7 @@ import { packCheckpoint } from '../train/compact.js';
 import { writePretrainedCard } from '../train/pretrained-card.js';
 import { evaluate } from '../train/trainer.js';
 import { formatSeconds, ProgressBar } from './progress.js';
-import { type CliIO, type Values, UsageError } from './args.js';
+import { type CliIO, num, type Values, UsageError } from './args.js';
 
 export const PRETRAIN_OPTIONS = {
   pool: { type: 'string' },
@@ -39,15 +39,6 @@ export const PRETRAIN_OPTIONS = {
 } as const;
 
 type IO = CliIO;
-
-function int(values: Values, name: string, fallback: number, min: number): number {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 async function openSynth(values: Values, seed: number): Promise<Synth> {
   try {
@@ -67,9 +58,9 @@ async function openSynth(values: Values, seed: number): Promise<Synth> {
 export async function renderSheetCommand(values: Values, io: IO, json: boolean, out: (o: unknown) => void) {
   const file = typeof values.out === 'string' ? resolve(values.out) : null;
   if (!file) throw new UsageError('--out is required');
-  const synth = await openSynth(values, int(values, 'seed', 1, 0));
-  const count = int(values, 'count', 96, 1);
-  await writeSheet(synth, file, { count, size: int(values, 'size', 64, 16), columns: Math.min(12, count) });
+  const synth = await openSynth(values, num(values, 'seed', true, 0) ?? 1);
+  const count = num(values, 'count', true, 1) ?? 96;
+  await writeSheet(synth, file, { count, size: num(values, 'size', true, 16) ?? 64, columns: Math.min(12, count) });
   if (json) out({ path: file, count, fonts: synth.fonts.map((f) => f.id) });
   else io.stderr.write(`Wrote ${count} renders in ${synth.fonts.length} fonts to ${file}\n`);
   return 0;
@@ -78,13 +69,13 @@ export async function renderSheetCommand(values: Values, io: IO, json: boolean, 
 function pretrainConfig(values: Values): TrainConfig {
   const partial: Partial<TrainConfig> = {
     arch: values.arch as TrainConfig['arch'] | undefined,
-    size: values.size === undefined ? undefined : int(values, 'size', 64, 1),
-    baseWidth: values['base-width'] === undefined ? undefined : int(values, 'base-width', 64, 1),
-    epochs: int(values, 'epochs', 20, 1),
-    batch: int(values, 'batch', 64, 1),
+    size: num(values, 'size', true, 1),
+    baseWidth: num(values, 'base-width', true, 1),
+    epochs: num(values, 'epochs', true, 1) ?? 20,
+    batch: num(values, 'batch', true, 1) ?? 64,
     lr: values.lr === undefined ? 2e-3 : Number(values.lr),
     engine: values.engine as TrainConfig['engine'] | undefined,
-    seed: int(values, 'seed', 1, 0),
+    seed: num(values, 'seed', true, 0) ?? 1,
     lossWeights: [2, 1, 1],
     valFraction: 0,
     // Every batch is renders already: nothing to mix in.
@@ -118,7 +109,7 @@ export async function pretrainCommand(values: Values, io: IO, json: boolean, out
   };
   process.on('SIGINT', onSigint);
   const synth = await openSynth(values, config.seed);
-  const pool = saved?.pool ?? int(values, 'pool', 20_000, 1);
+  const pool = saved?.pool ?? num(values, 'pool', true, 1) ?? 20_000;
   if (!resume) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(jobFile, JSON.stringify({ pool, seed: config.seed }));

@@ -9,12 +9,12 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Project } from '../src-main/store/project.js';
+import { insertCopies } from './fill.js';
 import { OUT, percentile, record } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,23 +31,7 @@ async function buildProject(): Promise<void> {
   const src = readFileSync(join(ROOT, 'resources/starter/bengaliai-forms/scan0000/r0c0.png'));
   const bytes = await sharp(src).grayscale().resize(236, 137, { fit: 'fill' }).png().toBuffer();
   const project = new Project(tmp);
-  const cache = new Uint8Array(32);
-  const insert = project.db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      project.images.insert({
-        imageId: `Train_${i}`,
-        sha256: createHash('sha256').update(`bench-${i}`).digest(),
-        source: 'bench',
-        width: 236,
-        height: 137,
-        format: 'png',
-        bytes,
-        cacheSize: 64,
-        cache,
-      });
-    }
-  });
-  for (let i = 0; i < IMAGES; i += 20_000) insert(i, Math.min(IMAGES, i + 20_000));
+  insertCopies(project, IMAGES, bytes);
   project.close();
   renameSync(tmp, DB);
 }

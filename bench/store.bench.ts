@@ -2,36 +2,19 @@
  * Label write acknowledgement latency (through the dispatcher, durable with
  * synchronous=FULL) and filtered page queries on a 200,000-image project.
  */
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { inProcessClient } from '../src-main/service/in-process.js';
 import { Service } from '../src-main/service/service.js';
 import { Project } from '../src-main/store/project.js';
+import { insertCopies } from './fill.js';
 import { OUT, percentile, record } from './report.js';
 
 const IMAGES = Number(process.env.BENCH_STORE_IMAGES ?? 200_000);
 
 function seed(project: Project): void {
-  const bytes = Buffer.alloc(64, 1);
-  const cache = Buffer.alloc(32);
-  const insert = project.db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      project.images.insert({
-        imageId: `Train_${i}`,
-        sha256: createHash('sha256').update(String(i)).digest(),
-        source: 'bench',
-        width: 236,
-        height: 137,
-        format: 'png',
-        bytes,
-        cacheSize: 64,
-        cache,
-      });
-    }
-  });
-  for (let i = 0; i < IMAGES; i += 10_000) insert(i, Math.min(IMAGES, i + 10_000));
+  insertCopies(project, IMAGES, Buffer.alloc(64, 1));
   // Half labeled, spread over all classes, as an imported train.csv would leave it.
   const changes = [];
   for (let id = 1; id <= IMAGES; id += 2) {

@@ -14,6 +14,7 @@ import { selectEngine } from '../../../src-main/train/engines.js';
 import type { FromWorker } from '../../../src-main/train/protocol.js';
 import { runTraining } from '../../../src-main/train/trainer.js';
 import { tempDir } from '../../helpers.js';
+import { syntheticDataset } from './synthetic.js';
 
 const nativeWorks =
   spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
@@ -21,18 +22,8 @@ const nativeWorks =
   }).status === 0;
 if (!nativeWorks) console.log('@tensorflow/tfjs-node does not load here: the recipe training tests are skipped');
 
-function dataset(n: number, size: number, ink: number, firstId: number): Dataset {
-  const pixels = new Uint8Array(n * size * size);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = ((i * 37) % 256) * ink;
-  return {
-    size,
-    ids: Int32Array.from({ length: n }, (_, i) => firstId + i),
-    pixels,
-    root: Int32Array.from({ length: n }, (_, i) => i % 3),
-    vowel: Int32Array.from({ length: n }, (_, i) => i % 2),
-    consonant: new Int32Array(n),
-  };
-}
+/** 40 black renders (ids below the labeled images'). */
+const blankRenders = () => syntheticDataset(40, 32, { pixel: () => 0, firstId: -40 });
 const engine = { engine: 'tensorflow', device: 'test', reason: 'test' };
 
 async function train(config: Partial<ReturnType<typeof resolveConfig>>, renders: Dataset | null) {
@@ -48,8 +39,8 @@ async function train(config: Partial<ReturnType<typeof resolveConfig>>, renders:
       engine: 'tensorflow',
       ...config,
     }),
-    train: dataset(24, 32, 1, 1),
-    val: dataset(0, 32, 1, 100),
+    train: syntheticDataset(24, 32),
+    val: syntheticDataset(0, 32, { firstId: 100 }),
     renders,
     engine,
     checkpointDir: dir,
@@ -64,7 +55,7 @@ async function train(config: Partial<ReturnType<typeof resolveConfig>>, renders:
 describe.runIf(nativeWorks)('the recipe in the training loop', () => {
   it('mixes renders into every batch: twice the batches for one pass over the labeled images', async () => {
     await selectEngine('tensorflow');
-    const renders = dataset(40, 32, 0, -40);
+    const renders = blankRenders();
     const plain = await train({ synthMix: 0.5 }, null);
     const mixed = await train({ synthMix: 0.5 }, renders);
     const steps = (m: FromWorker[]) => m.filter((x) => x.type === 'checkpoint').at(-1);
@@ -75,12 +66,12 @@ describe.runIf(nativeWorks)('the recipe in the training loop', () => {
   it('re-estimates batch norm on the labeled images alone', async () => {
     await selectEngine('tensorflow');
     // Blank renders pull the moving statistics away from the labeled images'.
-    const renders = dataset(40, 32, 0, -40);
+    const renders = blankRenders();
     const { dir } = await train({ synthMix: 0.5, bnRecalibrate: true }, renders);
     const model = await loadModel(dir);
     const moving = model.getLayer('stem_bn').getWeights()[2]!.dataSync();
     // Three full batches of 8 labeled images: the average of their batch means is the mean over all 24.
-    const real = dataset(24, 32, 1, 1);
+    const real = syntheticDataset(24, 32);
     const x = tf.tidy(() => tf.tensor4d(real.pixels, [24, 32, 32, 1]).div(255).sub(0.5).div(0.3));
     const want = tf.tidy(() => tf.mean(model.getLayer('stem_conv').apply(x) as tf.Tensor4D, [0, 1, 2]).dataSync());
     for (let i = 0; i < want.length; i++) expect(moving[i]).toBeCloseTo(want[i]!, 3);

@@ -4,28 +4,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { loadModel, loadOptimizerState, readState, saveCheckpoint } from '../../../src-main/train/checkpoint.js';
-import type { Dataset } from '../../../src-main/train/data.js';
 import { buildModel } from '../../../src-main/train/model.js';
 import type { FromWorker } from '../../../src-main/train/protocol.js';
 import { makeBatch, runTraining, trainingForward, trainStep } from '../../../src-main/train/trainer.js';
 import { tempDir } from '../../helpers.js';
+import { syntheticDataset } from './synthetic.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function dataset(n: number, size: number): Dataset {
-  const pixels = new Uint8Array(n * size * size);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 256;
-  return {
-    size,
-    ids: Int32Array.from({ length: n }, (_, i) => i + 1),
-    pixels,
-    root: Int32Array.from({ length: n }, (_, i) => i % 3),
-    vowel: Int32Array.from({ length: n }, (_, i) => i % 2),
-    consonant: new Int32Array(n),
-  };
-}
 const engine = { engine: 'cpu', device: 'test', reason: 'test' };
 const tiny = resolveConfig({ arch: 'resnet18', size: 32, baseWidth: 4, epochs: 1, batch: 2, engine: 'cpu' });
 
@@ -36,8 +24,8 @@ describe('training loop', () => {
     // A zero standard deviation turns every normalized pixel into NaN/Infinity.
     const run = runTraining({
       config: tiny,
-      train: dataset(4, 32),
-      val: dataset(0, 32),
+      train: syntheticDataset(4, 32),
+      val: syntheticDataset(0, 32),
       engine,
       checkpointDir: dir,
       resumeFrom: null,
@@ -55,8 +43,8 @@ describe('training loop', () => {
     const perEpoch: number[] = [];
     await runTraining({
       config: { ...tiny, epochs: 3 },
-      train: dataset(4, 32),
-      val: dataset(2, 32),
+      train: syntheticDataset(4, 32),
+      val: syntheticDataset(2, 32),
       engine,
       checkpointDir: join(tempDir(), 'last'),
       resumeFrom: null,
@@ -72,7 +60,7 @@ describe('training loop', () => {
   });
 
   it('normalizes batches with the stored statistics', () => {
-    const ds = dataset(2, 32);
+    const ds = syntheticDataset(2, 32);
     const { x, labels } = makeBatch(ds, [1], { mean: 0.5, std: 0.25 }, null);
     const v = x.dataSync();
     expect(x.shape).toEqual([1, 32, 32, 1]);
@@ -88,7 +76,7 @@ describe('checkpoints', () => {
     const model = buildModel({ arch: 'resnet18', size: 32, baseWidth: 4 });
     const optimizer = tf.train.adam(1e-3);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { x, labels } = makeBatch(dataset(2, 32), [0, 1], { mean: 0.5, std: 0.3 }, null);
+    const { x, labels } = makeBatch(syntheticDataset(2, 32), [0, 1], { mean: 0.5, std: 0.3 }, null);
     tf.dispose(trainStep(trainingForward(model, 'resnet18'), optimizer, variables, x, labels, [1, 1, 1]));
     const state = {
       config: tiny,

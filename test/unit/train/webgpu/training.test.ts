@@ -9,28 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readState } from '../../../../src-main/train/checkpoint.js';
 import { resolveConfig } from '../../../../src-main/train/config.js';
-import type { Dataset } from '../../../../src-main/train/data.js';
 import type { FromWorker } from '../../../../src-main/train/protocol.js';
 import { runTraining, type TrainJob } from '../../../../src-main/train/trainer.js';
 import { openGpu } from '../../../../src-main/train/webgpu/device.js';
 import { setWgslContext } from '../../../../src-main/train/webgpu/engine.js';
 import { tempDir } from '../../../helpers.js';
+import { syntheticDataset } from '../synthetic.js';
 import { tryGpu } from './gpu.js';
 
 const { ctx } = await tryGpu();
 
-function dataset(n: number, size: number): Dataset {
-  const pixels = new Uint8Array(n * size * size);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37 + (i >> 7)) % 256;
-  return {
-    size,
-    ids: Int32Array.from({ length: n }, (_, i) => i + 1),
-    pixels,
-    root: Int32Array.from({ length: n }, (_, i) => i % 3),
-    vowel: Int32Array.from({ length: n }, (_, i) => i % 2),
-    consonant: new Int32Array(n),
-  };
-}
+/** Not the default ramp: a second term across rows, so that the images differ beyond a shift. */
+const netData = (n: number) => syntheticDataset(n, 32, { pixel: (i) => (i * 37 + (i >> 7)) % 256 });
 const config = resolveConfig({ arch: 'resnet18', size: 32, baseWidth: 8, epochs: 2, batch: 4, engine: 'wgsl' });
 const WGSL = { engine: 'wgsl', device: 'lavapipe', reason: 'test' };
 const CPU = { engine: 'cpu', device: 'test', reason: 'test' };
@@ -39,8 +29,8 @@ function job(dir: string, engine: typeof WGSL, over: Partial<TrainJob> = {}): Tr
   const messages: FromWorker[] = [];
   return {
     config,
-    train: dataset(8, 32),
-    val: dataset(4, 32),
+    train: netData(8),
+    val: netData(4),
     engine,
     checkpointDir: dir,
     resumeFrom: null,

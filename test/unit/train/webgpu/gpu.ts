@@ -3,6 +3,7 @@
  * GPU where there is one), or the reason there is none, printed once so a
  * skipped run says why.
  */
+import { toFloat16 } from '../../../../src-main/train/compact.js';
 import { openGpu, type GpuContext } from '../../../../src-main/train/webgpu/device.js';
 import { makeDispatch, runOnce, type KernelSource, DIMS_BYTES } from '../../../../src-main/train/webgpu/kernel.js';
 
@@ -121,33 +122,12 @@ export async function runGraph(
   return out;
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** The f16 nearest to v (round to nearest even), as its 16 bits. */
-export function halfOf(v: number): number {
-  f32Scratch[0] = v;
-  const x = u32Scratch[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const e = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (e === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const exp = e - 127 + 15;
-  if (exp >= 31) return sign | 0x7c00;
-  let shift = 13;
-  let h: number;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    shift = 14 - exp;
-    h = mant >>> shift;
-  } else h = (exp << 10) | (mant >>> 13);
-  const rem = mant & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  // A carry out of the mantissa steps the exponent (and reaches infinity at the top), as it should.
-  if (rem > half || (rem === half && (h & 1) === 1)) h++;
-  return sign | h;
-}
+/**
+ * The f16 nearest to v (round to nearest even), as its 16 bits: the checkpoint compactor's
+ * conversion (compact.ts, pinned in init.test.ts), so the f16 kernels are checked against the same
+ * rounding the app writes f16 weights with.
+ */
+export const halfOf = toFloat16;
 
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;

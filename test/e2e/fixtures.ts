@@ -135,7 +135,15 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
     let server = await startServer(db, 0, token);
     const url = new URL(server.url);
     const port = Number(url.port);
-    const read = () => new Database(db, { readonly: true, fileMustExist: true });
+    /** One query on a fresh read-only connection, closed after, so the tests see what the server committed. */
+    const query = <T>(run: (d: Database.Database) => T): T => {
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return run(d);
+      } finally {
+        d.close();
+      }
+    };
     const studio: Studio = {
       db,
       openUrl: server.url,
@@ -145,50 +153,35 @@ export const test = base.extend<{ studio: Studio; annotatorName: string }>({
       start: async () => {
         server = await startServer(db, port, token);
       },
-      labels: () => {
-        const d = read();
-        try {
-          return d
-            .prepare('SELECT image_id, state, root, vowel, consonant, annotator FROM labels ORDER BY image_id')
-            .all() as LabelRow[];
-        } finally {
-          d.close();
-        }
-      },
-      label: (imageId) => {
-        const d = read();
-        try {
-          return d
-            .prepare(
-              `SELECT l.image_id, l.state, l.root, l.vowel, l.consonant, l.annotator
-               FROM labels l JOIN images i ON i.id = l.image_id WHERE i.image_id = ?`,
-            )
-            .get(imageId) as LabelRow;
-        } finally {
-          d.close();
-        }
-      },
-      history: (imageId) => {
-        const d = read();
-        try {
-          return d
-            .prepare(
-              `SELECT h.annotator, h.kind, h.after_root FROM label_history h
-               JOIN images i ON i.id = h.image_id WHERE i.image_id = ? ORDER BY h.id`,
-            )
-            .all(imageId) as { annotator: string; kind: string; after_root: number | null }[];
-        } finally {
-          d.close();
-        }
-      },
-      gestures: () => {
-        const d = read();
-        try {
-          return d.prepare(`SELECT count(*) FROM gestures WHERE kind = 'edit'`).pluck().get() as number;
-        } finally {
-          d.close();
-        }
-      },
+      labels: () =>
+        query(
+          (d) =>
+            d
+              .prepare('SELECT image_id, state, root, vowel, consonant, annotator FROM labels ORDER BY image_id')
+              .all() as LabelRow[],
+        ),
+      label: (imageId) =>
+        query(
+          (d) =>
+            d
+              .prepare(
+                `SELECT l.image_id, l.state, l.root, l.vowel, l.consonant, l.annotator
+                   FROM labels l JOIN images i ON i.id = l.image_id WHERE i.image_id = ?`,
+              )
+              .get(imageId) as LabelRow,
+        ),
+      history: (imageId) =>
+        query(
+          (d) =>
+            d
+              .prepare(
+                `SELECT h.annotator, h.kind, h.after_root FROM label_history h
+                   JOIN images i ON i.id = h.image_id WHERE i.image_id = ? ORDER BY h.id`,
+              )
+              .all(imageId) as { annotator: string; kind: string; after_root: number | null }[],
+        ),
+      gestures: () =>
+        query((d) => d.prepare(`SELECT count(*) FROM gestures WHERE kind = 'edit'`).pluck().get() as number),
     };
     await use(studio);
     await stopServer(server.proc);

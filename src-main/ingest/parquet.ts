@@ -220,9 +220,8 @@ class FileImport {
       try {
         const cols = this.groupColumns(w.group);
         new Uint8Array(bad).fill(0);
-        const decoding = this.decode(w, cols, slab, bad);
-        ids = await this.ids(cols.id, w);
-        await decoding;
+        // Both awaited together: a failure of one must not leave the other's rejection unheard.
+        [ids] = await Promise.all([this.ids(cols.id, w), this.decode(w, cols, slab, bad)]);
       } catch (err) {
         // Through the store chain, so rejections stay in file order.
         this.stored = this.stored.then(() => this.rejectGroup(w, err as Error));
@@ -304,6 +303,8 @@ class FileImport {
         results = await encoded[k]!;
         submit();
       } catch (err) {
+        // The tasks already submitted after this one fail or finish unheard.
+        for (const later of encoded.slice(k + 1)) later.catch(() => {});
         // An encoding failure is not the file's fault; fail the import as any internal error would.
         throw new Error(`encoding rows of ${this.name} failed: ${(err as Error).message}`);
       }

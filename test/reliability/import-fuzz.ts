@@ -133,11 +133,20 @@ export async function fuzzImports(o: FuzzOptions): Promise<FuzzCounts> {
   const fail = (n: number, what: string, why: string) => {
     if (counts.failures.length < 20) counts.failures.push(`seed ${o.seed} case ${n} (${what}): ${why}`);
   };
+  // A rejection nobody awaits would end a real server process (Node's default): count it as a crash of
+  // the case that was running when it surfaced.
+  let current = { n: -1, what: '' };
+  const unheard = (reason: unknown) => {
+    counts.crashes++;
+    fail(current.n, current.what, `unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`);
+  };
+  process.on('unhandledRejection', unheard);
   try {
     for (let n = o.from ?? 0; n < (o.from ?? 0) + o.cases; n++) {
       const rng = new Rng(o.seed * 1_000_003 + n);
       const { path, mutant } = caseFile(o, rng, n);
       o.trace?.(`seed ${o.seed} case ${n}: ${mutant.what}`);
+      current = { n, what: mutant.what };
       const before = marks(project.db);
       const was = digest(project.db, before, o.kind !== 'csv');
       counts.cases++;
@@ -170,6 +179,9 @@ export async function fuzzImports(o: FuzzOptions): Promise<FuzzCounts> {
       rmSync(join(path, '..'), { recursive: true, force: true });
     }
   } finally {
+    // Late rejections surface on a later turn of the event loop.
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', unheard);
     service.close();
     project.close();
   }

@@ -31,7 +31,16 @@ function dataset(n: number, size: number): Dataset {
     consonant: new Int32Array(n),
   };
 }
-const config = resolveConfig({ arch: 'resnet18', size: 32, baseWidth: 8, epochs: 2, batch: 4, engine: 'wgsl' });
+// A checkpoint after every epoch: the device-lost case needs epoch 1's.
+const config = resolveConfig({
+  arch: 'resnet18',
+  size: 32,
+  baseWidth: 8,
+  epochs: 2,
+  batch: 4,
+  engine: 'wgsl',
+  checkpointSeconds: 0,
+});
 const WGSL = { engine: 'wgsl', device: 'lavapipe', reason: 'test' };
 const CPU = { engine: 'cpu', device: 'test', reason: 'test' };
 

@@ -8,15 +8,22 @@
  * and 128x128, with the load average printed beside the figures.
  * BENCH_TRAIN_ENGINES=tensorflow,wasm,cpu,webgpu chooses engines (cpu is off by
  * default: it needs minutes per batch); BENCH_TORCH_PYTHON names the python.
+ * Last, the default one-click run end to end (`grapheme-studio train --db starter.sqlite` on a
+ * fresh starter project, every default): wall time, where it went, and its validation recall.
  */
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
+import { ensureStarterProject } from '../src-main/service/starter.js';
 import { openDatabase } from '../src-main/store/db.js';
 import { Project } from '../src-main/store/project.js';
+import { RunStore } from '../src-main/store/runs.js';
 import { importFolder } from '../src-main/ingest/folder.js';
+import { DEFAULT_CONFIG } from '../src-main/train/config.js';
 import { loadDataset, pixelStats } from '../src-main/train/data.js';
+import { mixPoolFile } from '../src-main/train/renders.js';
 import { makeBatch } from '../src-main/train/trainer.js';
 import { rng } from '../src-main/train/random.js';
 import { OUT, record } from './report.js';
@@ -187,5 +194,58 @@ it('input pipeline outpaces the fastest engine at least 10x', async () => {
   if (fastest > 0) {
     record('train input pipeline / fastest engine', perSec / fastest, 'x');
     expect(perSec).toBeGreaterThan(10 * fastest);
+  }
+});
+
+it('the default one-click run on a fresh starter project: wall time and validation recall', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-one-click-'));
+  try {
+    const db = await ensureStarterProject(dir);
+    // The renders mixed in are made once per machine (about 10-15 s) and cached; say which case this was.
+    const cached = existsSync(mixPoolFile(DEFAULT_CONFIG.size));
+    const loadBefore = loadAverage();
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'grapheme-studio.js'), 'train', '--db', db, '--json'], {
+      encoding: 'utf8',
+      timeout: 1_500_000,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(lastLine(r)!) as {
+      run_id: number;
+      status: string;
+      engine: string;
+      epochs: number;
+      metrics: {
+        hierarchical_recall: number;
+        samples: number;
+      } & Record<'root' | 'vowel' | 'consonant', { macro_recall: number }>;
+    };
+    expect(out.status).toBe('done');
+    expect(out.epochs).toBe(DEFAULT_CONFIG.epochs);
+    const store = openDatabase(db, { readonly: true });
+    const epochs = new RunStore(store).epochs(out.run_id);
+    const initFrom = new RunStore(store).get(out.run_id)!.summary.initFrom;
+    store.close();
+    // Seconds inside the epochs' training steps; the rest is start-up, validation and checkpoints.
+    const steps = epochs.reduce((a, e) => a + e.seconds, 0);
+    const m = out.metrics;
+    const r3 = (v: number) => v.toFixed(3);
+    record(
+      'train one-click starter run (defaults) wall time',
+      seconds,
+      `s (${out.engine}, ${DEFAULT_CONFIG.arch} from ${initFrom}, ${out.epochs} epochs; ${steps.toFixed(0)} s in ` +
+        `training steps, ${(seconds - steps).toFixed(0)} s start-up + validation + checkpoints; render pool ` +
+        `${cached ? 'cached' : 'rendered in this run'}; load ${loadBefore}/${loadAverage()})`,
+    );
+    record(
+      'train one-click starter run (defaults) validation hierarchical recall',
+      m.hierarchical_recall,
+      `(root ${r3(m.root.macro_recall)}, vowel ${r3(m.vowel.macro_recall)}, consonant ` +
+        `${r3(m.consonant.macro_recall)}; ${m.samples} images; by epoch ` +
+        `${epochs.map((e) => r3(e.val?.hierarchicalRecall ?? NaN)).join(' ')})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -67,6 +67,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       ['--seed N', `seed of the split and the initial weights (default ${D.seed})`],
       ['--init auto|pretrained|scratch|run:N', 'starting weights (auto: the shipped pretrained ones where they fit)'],
       ['--no-augment', 'train without augmentation'],
+      [
+        '--checkpoint-seconds S',
+        `a checkpoint once S seconds of training passed since the last, and at the end and at a stop (default ${D.checkpointSeconds}; 0: after every epoch)`,
+      ],
       JSON_OPT,
     ],
     example: 'grapheme-studio train --db my.sqlite --arch resnet18 --size 64 --epochs 5',

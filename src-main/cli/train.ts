@@ -18,6 +18,7 @@ export const TRAIN_OPTIONS = {
   'base-width': { type: 'string' },
   holdout: { type: 'string' },
   init: { type: 'string' },
+  'checkpoint-seconds': { type: 'string' },
   seed: { type: 'string' },
   'no-augment': { type: 'boolean', default: false },
   run: { type: 'string' },
@@ -201,6 +202,7 @@ async function trainOrResume(
       holdout: typeof values.holdout === 'string' ? values.holdout : undefined,
       augment: values['no-augment'] === true ? false : undefined,
       init: typeof values.init === 'string' ? (values.init as TrainConfig['init']) : undefined,
+      checkpointSeconds: num(values, 'checkpoint-seconds', false),
     };
     const input = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
     // The service checks this too, but only after opening the project: a bad value must create no file.

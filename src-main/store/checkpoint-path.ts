@@ -61,3 +61,14 @@ export function chooseCheckpoint(dir: string, depth: Depth = 'sizes'): Checkpoin
 export function checkpointPath(dir: string, depth: Depth = 'sizes'): string | null {
   return chooseCheckpoint(dir, depth).path;
 }
+
+/**
+ * Where training stands in the checkpoint a resume would read: its epochs done and optimizer steps
+ * (state.json), or null when there is no whole checkpoint.
+ */
+export function checkpointProgress(dir: string): { epoch: number; step: number } | null {
+  const path = checkpointPath(dir);
+  if (!path) return null;
+  const { epoch, step } = JSON.parse(readFileSync(join(path, 'state.json'), 'utf8')) as { epoch: number; step: number };
+  return { epoch, step };
+}

@@ -164,6 +164,18 @@ export class RunStore {
     })();
   }
 
+  /**
+   * Forgets the epochs and batches after a checkpoint (epochs done, optimizer steps): a resume replays
+   * them from there, and until it does the record shows what the checkpoint holds.
+   */
+  dropAfter(id: number, epoch: number, step: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?').run(id, epoch);
+      this.db.prepare('DELETE FROM run_batches WHERE run_id = ? AND step > ?').run(id, step);
+      this.patchSummary(id, { epochsDone: epoch, metrics: this.epochs(id).at(-1)?.val ?? null });
+    })();
+  }
+
   batches(id: number): BatchPoint[] {
     return this.db
       .prepare(

@@ -18,15 +18,10 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { TrainConfig } from './config.js';
-import {
-  checkpointPath,
-  checkpointProblem,
-  chooseCheckpoint,
-  sha256Of,
-  type CheckpointFile,
-} from '../store/checkpoint-path.js';
+import { checkpointPath, checkpointProblem, chooseCheckpoint, type CheckpointFile } from '../store/checkpoint-path.js';
 
 export { checkpointPath };
 
@@ -44,19 +39,25 @@ export interface TrainState {
   files?: Record<string, CheckpointFile>;
 }
 
-/** Written and flushed: a checkpoint said to be saved is on the disk, not in the page cache. */
-function writeDurably(file: string, data: Uint8Array | string): void {
+/**
+ * Written and flushed: a checkpoint said to be saved is on the disk, not in the page cache. Returns
+ * the size and SHA-256 of what was written (hashed from memory; the read-back check reads the disk).
+ */
+function writeDurably(file: string, data: Uint8Array | string): CheckpointFile {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    writeSync(fd, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  return { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+// One weight buffer (the usual case) is written as it is, without a copy.
 const toBuffer = (data: ArrayBuffer | ArrayBuffer[]) =>
-  Buffer.concat((Array.isArray(data) ? data : [data]).map((b) => Buffer.from(b)));
+  Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
 const toArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 export async function saveCheckpoint(
@@ -68,9 +69,10 @@ export async function saveCheckpoint(
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  const files: Record<string, CheckpointFile> = {};
   await model.save(
     tf.io.withSaveHandler(async (art) => {
-      writeDurably(join(tmp, 'weights.bin'), toBuffer(art.weightData!));
+      files['weights.bin'] = writeDurably(join(tmp, 'weights.bin'), toBuffer(art.weightData!));
       const json = {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
@@ -78,7 +80,7 @@ export async function saveCheckpoint(
         modelTopology: art.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
       };
-      writeDurably(join(tmp, 'model.json'), JSON.stringify(json));
+      files['model.json'] = writeDurably(join(tmp, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(art) };
     }),
   );
@@ -93,13 +95,8 @@ export async function saveCheckpoint(
   const { data, specs } = await tf.io.encodeWeights(named);
   // The iteration count is a scalar made for this call; the moments are the optimizer's own.
   named.find((w) => w.name === 'iter')?.tensor.dispose();
-  writeDurably(join(tmp, 'optimizer.bin'), Buffer.from(data));
-  writeDurably(join(tmp, 'optimizer.json'), JSON.stringify(specs));
-  const files: Record<string, CheckpointFile> = {};
-  for (const name of ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin']) {
-    const path = join(tmp, name);
-    files[name] = { bytes: readFileSync(path).length, sha256: sha256Of(path) };
-  }
+  files['optimizer.bin'] = writeDurably(join(tmp, 'optimizer.bin'), new Uint8Array(data));
+  files['optimizer.json'] = writeDurably(join(tmp, 'optimizer.json'), JSON.stringify(specs));
   writeDurably(join(tmp, 'state.json'), JSON.stringify({ ...state, files }, null, 1));
   const problem = checkpointProblem(tmp, 'hashes');
   if (problem) throw new Error(`the checkpoint just written does not read back whole: ${problem}`);

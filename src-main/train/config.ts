@@ -31,6 +31,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   labelSmoothing: 0,
   bnRecalibrate: false,
   strongAugment: false,
+  // A short run writes one checkpoint, at its end (src-main/train/README.md, the one-click run).
+  checkpointSeconds: 120,
 };
 
 /**

@@ -16,9 +16,13 @@ export const MIX_POOL = 2048;
 /** Pretraining draws with seed 1 (scripts/pretrain.sh); this pool with its own. */
 const MIX_SEED = 1009;
 
+/** Where the pool of one input size is cached. */
+export const mixPoolFile = (size: number, count = MIX_POOL) =>
+  join(dirname(fontCacheDir()), 'renders', `mix-${MIX_SEED}-${count}-${size}.bin.gz`);
+
 export async function mixPool(size: number, count = MIX_POOL): Promise<Dataset> {
   const synth = await Synth.open({ taxonomy: readClassMap(), seed: MIX_SEED });
-  const dir = join(dirname(fontCacheDir()), 'renders');
-  mkdirSync(dir, { recursive: true });
-  return renderPool(synth, count, size, join(dir, `mix-${MIX_SEED}-${count}-${size}.bin.gz`));
+  const file = mixPoolFile(size, count);
+  mkdirSync(dirname(file), { recursive: true });
+  return renderPool(synth, count, size, file);
 }

@@ -133,10 +133,16 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
     normalization,
     savedAt: Date.now(),
   });
+  // A run resumed from a checkpoint written before checkpointSeconds existed keeps its every-epoch rule.
+  const everyMs = (config.checkpointSeconds ?? 0) * 1000;
+  let lastSaved = Date.now();
+  /** A checkpoint is due once `everyMs` of training passed since the last one (never mid-epoch with 0). */
+  const due = () => everyMs > 0 && Date.now() - lastSaved >= everyMs;
   const checkpoint = async (batchInEpoch: number) => {
     await stepper.sync();
     await saveCheckpoint(job.checkpointDir, model, optimizer, state(batchInEpoch));
     report({ type: 'checkpoint', epoch, step, dir: job.checkpointDir });
+    lastSaved = Date.now();
   };
 
   const progress = new ProgressStream(job.engine, totalSteps, (p) => report({ type: 'progress', ...p }));
@@ -177,6 +183,11 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
           { epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches },
           b === batches - 1,
         );
+        if (b < batches - 1 && due()) {
+          // Every batch before the checkpoint reaches the run record first: a resume continues after them.
+          progress.flush();
+          await checkpoint(b + 1);
+        }
       }
       startBatch = 0;
       const seconds = (Date.now() - epochStart) / 1000;
@@ -195,7 +206,7 @@ export async function runTraining(job: TrainJob): Promise<'done' | 'stopped'> {
       // Metrics first: a crash before the checkpoint replays this epoch and overwrites its row.
       report({ type: 'epoch', ...result });
       epoch++;
-      await checkpoint(0);
+      if (epoch === config.epochs || everyMs === 0 || due()) await checkpoint(0);
     }
     report({ type: 'done', epochs: config.epochs });
     return 'done';

@@ -173,6 +173,7 @@ describe('help and argument checks (issue 13, finding 6)', () => {
       expect(r.stdout).toContain('Usage: grapheme-studio train --db FILE');
       expect(r.stdout).toMatch(/--engine auto\|wgsl\|tensorflow\|webgpu\|wasm\|cpu +where it computes/);
       expect(r.stdout).toContain('--epochs N');
+      expect(r.stdout).toContain('--checkpoint-seconds S');
       expect(r.stdout).toMatch(/Example:\n {2}grapheme-studio train /);
     }
     const all = cli(['help']);
@@ -193,6 +194,7 @@ describe('help and argument checks (issue 13, finding 6)', () => {
       ['train', '--db', db, '--size', 'big'],
       ['train', '--db', db, '--size', '20'],
       ['train', '--db', db, '--arch', 'vgg'],
+      ['train', '--db', db, '--checkpoint-seconds', '-1'],
       ['export', '--db', db, '--run', '1'],
       ['export-labels', '--db', db],
     ];

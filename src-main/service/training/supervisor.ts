@@ -16,7 +16,7 @@ import type {
   TrainConfig,
 } from '../../contract/training.js';
 import { trainerEntry } from '../../shared/app-files.js';
-import { checkpointPath } from '../../store/checkpoint-path.js';
+import { checkpointPath, checkpointProgress } from '../../store/checkpoint-path.js';
 import { topKPrediction } from '../../store/predictions.js';
 import type { Project } from '../../store/project.js';
 import { resolveConfig } from '../../train/config.js';
@@ -98,11 +98,13 @@ export class Supervisor {
     if (run.status === 'done') throw new AppError('conflict', `run ${runId} is done; start a new run to train more`);
     this.refuseIfBusy();
     const dir = this.checkpointDir(runId);
-    const has = checkpointPath(dir) !== null;
+    // Checkpoints need not follow every epoch (config.checkpointSeconds): the run goes on from its last one.
+    const at = checkpointProgress(dir);
+    this.runs.dropAfter(runId, at?.epoch ?? 0, at?.step ?? 0);
     this.runs.patchSummary(runId, { resumes: (run.summary.resumes ?? 0) + 1 });
     this.runs.update(runId, { error: null, finishedAt: null });
-    this.launch(runId, run.config, has);
-    return { runId, fromEpoch: has ? this.runs.epochs(runId).length : 0 };
+    this.launch(runId, run.config, at !== null);
+    return { runId, fromEpoch: at?.epoch ?? 0 };
   }
 
   stop(runId: number): { stopping: boolean } {

@@ -86,7 +86,16 @@ describe('checkpoint files', () => {
   });
 });
 
-const TINY: Partial<TrainConfig> = { arch: 'resnet18', size: 32, baseWidth: 8, epochs: 3, batch: 32, engine: 'wasm' };
+// A checkpoint after every epoch (checkpointSeconds 0), so that kills can land between and inside them.
+const TINY: Partial<TrainConfig> = {
+  arch: 'resnet18',
+  size: 32,
+  baseWidth: 8,
+  epochs: 3,
+  batch: 32,
+  engine: 'wasm',
+  checkpointSeconds: 0,
+};
 
 describe('trainer killed at random points', () => {
   let dir: string;

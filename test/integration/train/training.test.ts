@@ -13,6 +13,7 @@ import type { TrainConfig } from '../../../src-main/contract/training.js';
 import { Service } from '../../../src-main/service/service.js';
 import { Project } from '../../../src-main/store/project.js';
 import { checkpointPath } from '../../../src-main/store/checkpoint-path.js';
+import { readState } from '../../../src-main/train/checkpoint.js';
 import { resolveConfig } from '../../../src-main/train/config.js';
 import { fromConfusion } from '../../../src-main/train/metrics.js';
 import { TRAINER_NICE_OFFSET } from '../../../src-main/train/priority.js';
@@ -108,7 +109,7 @@ describe('training run', () => {
 
   it('resumes after the trainer process is SIGKILLed, on the same split', async () => {
     const h = service.handlers;
-    const { runId } = await h['training.start']({ ...TINY, epochs: 4 });
+    const { runId } = await h['training.start']({ ...TINY, epochs: 4, checkpointSeconds: 0 });
     const ckpt = service.project.runDir(runId).checkpoint;
     await until(() => checkpointPath(ckpt) !== null, 'the first checkpoint');
     const splitBefore = service.project.db
@@ -135,6 +136,30 @@ describe('training run', () => {
     const steps = detail.batches.map((b) => b.step);
     expect(new Set(steps).size).toBe(steps.length);
     expect(Math.max(...steps)).toBe(4 * Math.ceil(detail.summary.split!.train / 32));
+  });
+
+  it("writes a short run's checkpoint at its end; killed before it, resume starts over and drops the lost epochs", async () => {
+    const h = service.handlers;
+    // The default interval (120 s) is far longer than this run: its one checkpoint is the last.
+    const { runId } = await h['training.start']({ ...TINY, epochs: 3 });
+    const ckpt = service.project.runDir(runId).checkpoint;
+    await until(() => of('training.epoch', runId).length >= 2, 'two epochs');
+    process.kill(service.supervisor.pid(runId)!, 'SIGKILL');
+    expect((await service.supervisor.wait(runId)).status).toBe('failed');
+    expect(checkpointPath(ckpt)).toBeNull();
+    expect((await h['runs.get']({ runId })).epochs.map((e) => e.epoch)).toEqual([1, 2]);
+
+    expect(await h['training.resume']({ runId })).toEqual({ runId, fromEpoch: 0 });
+    // Nothing survives that the checkpoint (none) does not hold: the record starts over with the run.
+    const resumed = await h['runs.get']({ runId });
+    expect([resumed.epochs.length, resumed.batches.length, resumed.summary.epochsDone]).toEqual([0, 0, 0]);
+    const done = await service.supervisor.wait(runId);
+    expect(done.status).toBe('done');
+    const detail = await h['runs.get']({ runId });
+    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    const total = 3 * Math.ceil(detail.summary.split!.train / 32);
+    expect(detail.batches.map((b) => b.step)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(readState(ckpt)).toMatchObject({ epoch: 3, step: total });
   });
 
   it('stops at a checkpoint mid-epoch and resumes to the end', async () => {

@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src-main/train/config.js';
-import { loadModel, loadOptimizerState, readState, saveCheckpoint } from '../../../src-main/train/checkpoint.js';
+import {
+  loadModel,
+  loadOptimizerState,
+  readState,
+  saveCheckpoint,
+  type TrainState,
+} from '../../../src-main/train/checkpoint.js';
 import { buildModel } from '../../../src-main/train/model.js';
 import type { FromWorker } from '../../../src-main/train/protocol.js';
 import { makeBatch, runTraining, trainingForward, trainStep } from '../../../src-main/train/trainer.js';
@@ -42,7 +48,7 @@ describe('training loop', () => {
     const before = tf.memory().numTensors;
     const perEpoch: number[] = [];
     await runTraining({
-      config: { ...tiny, epochs: 3 },
+      config: { ...tiny, epochs: 3, checkpointSeconds: 0 },
       train: syntheticDataset(4, 32),
       val: syntheticDataset(2, 32),
       engine,
@@ -57,6 +63,51 @@ describe('training loop', () => {
     expect(perEpoch).toHaveLength(3);
     expect(new Set(perEpoch.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('checkpoints by time: a short run once at its end; a due one mid-epoch, which resumes to the same end', async () => {
+    const run = async (checkpointSeconds: number, dir: string, resumeFrom: TrainState | null = null) => {
+      const saved: TrainState[] = [];
+      const outcome = await runTraining({
+        config: { ...tiny, epochs: 3, checkpointSeconds },
+        train: syntheticDataset(4, 32),
+        val: syntheticDataset(2, 32),
+        engine,
+        checkpointDir: dir,
+        resumeFrom,
+        normalization: { mean: 0.5, std: 0.3 },
+        // Each 'checkpoint' message follows its write: what it says is on the disk.
+        report: (m) => {
+          if (m.type === 'checkpoint') saved.push(readState(dir));
+        },
+        shouldStop: () => false,
+      });
+      expect(outcome).toBe('done');
+      return saved.map((s) => [s.epoch, s.batchInEpoch, s.step]);
+    };
+    // Two batches of two images per epoch, three epochs.
+    expect(await run(120, join(tempDir(), 'last'))).toEqual([[3, 0, 6]]);
+    expect(await run(0, join(tempDir(), 'last'))).toEqual([
+      [1, 0, 2],
+      [2, 0, 4],
+      [3, 0, 6],
+    ]);
+    // Due at every batch: one inside each epoch (the batch to continue from) and one after it.
+    const dir = join(tempDir(), 'last');
+    const every = await run(1e-6, dir);
+    expect(every).toEqual([
+      [0, 1, 1],
+      [1, 0, 2],
+      [1, 1, 3],
+      [2, 0, 4],
+      [2, 1, 5],
+      [3, 0, 6],
+    ]);
+    // From the mid-epoch checkpoint of epoch 2 (kept as the previous one), the run goes on to the same end.
+    const mid = join(tempDir(), 'mid');
+    cpSync(`${dir}.old`, mid, { recursive: true });
+    expect(readState(mid)).toMatchObject({ epoch: 2, batchInEpoch: 1, step: 5 });
+    expect(await run(120, mid, readState(mid))).toEqual([[3, 0, 6]]);
   });
 
   it('normalizes batches with the stored statistics', () => {

@@ -21,7 +21,16 @@ const { ctx } = await tryGpu();
 
 /** Not the default ramp: a second term across rows, so that the images differ beyond a shift. */
 const netData = (n: number) => syntheticDataset(n, 32, { pixel: (i) => (i * 37 + (i >> 7)) % 256 });
-const config = resolveConfig({ arch: 'resnet18', size: 32, baseWidth: 8, epochs: 2, batch: 4, engine: 'wgsl' });
+// A checkpoint after every epoch: the device-lost case needs epoch 1's.
+const config = resolveConfig({
+  arch: 'resnet18',
+  size: 32,
+  baseWidth: 8,
+  epochs: 2,
+  batch: 4,
+  engine: 'wgsl',
+  checkpointSeconds: 0,
+});
 const WGSL = { engine: 'wgsl', device: 'lavapipe', reason: 'test' };
 const CPU = { engine: 'cpu', device: 'test', reason: 'test' };
 

@@ -134,8 +134,35 @@ function decodeDense(
             out[base + k] = v;
           }
           if (flags > 255) for (let k = lo; k < hi; k++) checkValue(lut[values[p0 + k]!]!, bad, badBase + k);
+        } else if (width < 8) {
+          // Narrower dictionaries (edge columns, mostly paper): a value spans at most two bytes. Both are
+          // read unchecked up to the last value whose second byte lies inside the page; flags as above.
+          const safe = Math.min(hi, i + Math.floor(((n - 1 - pos) * 8) / width));
+          let flags = 0;
+          let k = lo;
+          for (; k < safe; k++) {
+            const bit = (k - i) * width;
+            const p = pos + (bit >> 3);
+            const v = lut[((values[p]! | (values[p + 1]! << 8)) >> (bit & 7)) & mask]!;
+            flags |= v;
+            out[base + k] = v;
+          }
+          if (flags > 255) {
+            for (let r = lo; r < safe; r++) {
+              const bit = (r - i) * width;
+              const p = pos + (bit >> 3);
+              checkValue(lut[((values[p]! | (values[p + 1]! << 8)) >> (bit & 7)) & mask]!, bad, badBase + r);
+            }
+          }
+          for (; k < hi; k++) {
+            const bit = (k - i) * width;
+            const p = pos + (bit >> 3);
+            const v = lut[((values[p]! | ((values[p + 1] ?? 0) << 8)) >> (bit & 7)) & mask]!;
+            if (v < 256) out[base + k] = v;
+            else checkValue(v, bad, badBase + k);
+          }
         } else {
-          // width <= 16: a value spans at most three bytes.
+          // width 9..16: a value spans at most three bytes.
           for (let k = lo; k < hi; k++) {
             const bit = (k - i) * width;
             const p = pos + (bit >> 3);

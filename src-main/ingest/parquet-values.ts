@@ -90,11 +90,20 @@ function decodeDense(
 ): void {
   if (encoding === ENC_PLAIN) {
     if (values.length < to * 4) throw new Error('plain values shorter than the page');
-    const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+    // A value 0..255 is its low byte with three zero bytes above: no branch per value, the high
+    // bytes OR-ed together send the page to the checking loop only when one is set.
+    let high = 0;
     for (let i = from; i < to; i++) {
-      const v = view.getInt32(i * 4, true);
-      if (v >= 0 && v <= 255) out[base + i] = v;
-      else bad[badBase + i] = 1;
+      const p = 4 * i;
+      out[base + i] = values[p]!;
+      high |= values[p + 1]! | values[p + 2]! | values[p + 3]!;
+    }
+    if (high !== 0) {
+      const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+      for (let i = from; i < to; i++) {
+        const v = view.getInt32(i * 4, true);
+        if (!(v >= 0 && v <= 255)) bad[badBase + i] = 1;
+      }
     }
     return;
   }
@@ -134,8 +143,35 @@ function decodeDense(
             out[base + k] = v;
           }
           if (flags > 255) for (let k = lo; k < hi; k++) checkValue(lut[values[p0 + k]!]!, bad, badBase + k);
+        } else if (width < 8) {
+          // Narrower dictionaries (edge columns, mostly paper): a value spans at most two bytes. Both are
+          // read unchecked up to the last value whose second byte lies inside the page; flags as above.
+          const safe = Math.min(hi, i + Math.floor(((n - 1 - pos) * 8) / width));
+          let flags = 0;
+          let k = lo;
+          for (; k < safe; k++) {
+            const bit = (k - i) * width;
+            const p = pos + (bit >> 3);
+            const v = lut[((values[p]! | (values[p + 1]! << 8)) >> (bit & 7)) & mask]!;
+            flags |= v;
+            out[base + k] = v;
+          }
+          if (flags > 255) {
+            for (let r = lo; r < safe; r++) {
+              const bit = (r - i) * width;
+              const p = pos + (bit >> 3);
+              checkValue(lut[((values[p]! | (values[p + 1]! << 8)) >> (bit & 7)) & mask]!, bad, badBase + r);
+            }
+          }
+          for (; k < hi; k++) {
+            const bit = (k - i) * width;
+            const p = pos + (bit >> 3);
+            const v = lut[((values[p]! | ((values[p + 1] ?? 0) << 8)) >> (bit & 7)) & mask]!;
+            if (v < 256) out[base + k] = v;
+            else checkValue(v, bad, badBase + k);
+          }
         } else {
-          // width <= 16: a value spans at most three bytes.
+          // width 9..16: a value spans at most three bytes.
           for (let k = lo; k < hi; k++) {
             const bit = (k - i) * width;
             const p = pos + (bit >> 3);

@@ -25,7 +25,7 @@ export const PARQUET_PIXELS = PARQUET_HEIGHT * PARQUET_WIDTH;
  * while the next is decoded: 2 x 10,000 x 32,332 bytes = 650 MB whatever the
  * file or row-group size; a larger row group is read in several windows.
  * pyarrow writes pages of 20,000 rows, so each page is decompressed twice
- * (native snappy: about 0.05 ms a row), which buys 650 MB of memory (peak RSS
+ * (snappy: about 0.05 ms CPU a row), which buys 650 MB of memory (peak RSS
  * was 2.3 GB with 20,000-row windows on the 50,000-row one-group file).
  */
 export const SLAB_ROWS = 10_000;

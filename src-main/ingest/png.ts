@@ -1,14 +1,5 @@
 import { constants, crc32, deflateSync, inflateSync } from 'node:zlib';
 
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
@@ -22,6 +13,9 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
   return assemble(width, height, deflateSync(paethFiltered(pixels, width, height), DEFLATE));
 }
 
+/** The filtered rows of the image being encoded: one buffer per thread, as deflateSync is done with it on return. */
+let filtered = new Uint8Array(0);
+
 const DEFLATE = { level: 6, strategy: constants.Z_RLE };
 
 /**
@@ -32,7 +26,9 @@ const DEFLATE = { level: 6, strategy: constants.Z_RLE };
 function paethFiltered(pixels: Uint8Array, width: number, height: number): Uint8Array {
   if (pixels.length !== width * height) throw new Error(`expected ${width * height} pixels, got ${pixels.length}`);
   const stride = width + 1;
-  const out = new Uint8Array(stride * height);
+  // Reused: a new 32 KB array per parquet row was a good part of the import's garbage collection.
+  if (filtered.length !== stride * height) filtered = new Uint8Array(stride * height);
+  const out = filtered;
   // First row: Paeth degenerates to "left".
   out[0] = 4;
   out[1] = pixels[0]!;
@@ -69,13 +65,30 @@ function paethFiltered(pixels: Uint8Array, width: number, height: number): Uint8
   return out;
 }
 
+/** Signature, IHDR, IDAT and IEND written straight into the one buffer returned (no copy per chunk). */
 function assemble(width: number, height: number, idat: Uint8Array): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // grayscale
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  const out = Buffer.allocUnsafe(8 + 25 + 12 + idat.length + 12);
+  SIGNATURE.copy(out, 0);
+  let pos = 8;
+  const chunk = (type: string, length: number, fill: (at: number) => void) => {
+    out.writeUInt32BE(length, pos);
+    out.write(type, pos + 4, 'latin1');
+    fill(pos + 8);
+    out.writeUInt32BE(crc32(out.subarray(pos + 4, pos + 8 + length)), pos + 8 + length);
+    pos += 12 + length;
+  };
+  chunk('IHDR', 13, (at) => {
+    out.writeUInt32BE(width, at);
+    out.writeUInt32BE(height, at + 4);
+    out[at + 8] = 8; // bit depth
+    out[at + 9] = 0; // grayscale
+    out[at + 10] = 0; // compression, filter, interlace
+    out[at + 11] = 0;
+    out[at + 12] = 0;
+  });
+  chunk('IDAT', idat.length, (at) => out.set(idat, at));
+  chunk('IEND', 0, () => undefined);
+  return out;
 }
 
 const PLAIN_CHUNKS = new Set(['IHDR', 'tEXt', 'zTXt', 'iTXt', 'tIME', 'pHYs']);

@@ -13,6 +13,8 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { decodeGray, encodeGray } from '../src-main/ingest/gray-codec.js';
+import { decodeGrayPng, encodeGrayPng } from '../src-main/ingest/png.js';
 import { competitionImages, trainCsv, writeCompetitionParquet } from '../test/fixtures/parquet.js';
 import { pyarrowPython, writePyarrowParquet } from '../test/fixtures/pyarrow.js';
 import { OUT, record } from './report.js';
@@ -163,4 +165,34 @@ it('imports the labels of those rows', async () => {
   const labels = await runMeasured([CLI, 'import', '--db', db, '--labels', csv, '--json']);
   expect(JSON.parse(labels.stdout)).toMatchObject({ labeled: ROWS });
   record('labels_csv_import_rows_per_s', ROWS / labels.seconds, 'rows/s');
+});
+
+/**
+ * The stored format's choice, side by side on the real crops in the competition frame: the PNG the
+ * importer writes against our own lossless codec (gray-codec.ts), bytes and CPU per image each way.
+ * The codec is smaller but slower to encode than the 2,000 images/s target allows, so PNG stays.
+ */
+it('compares the stored formats on the real crops (PNG against the glc codec)', async () => {
+  const all = await crops();
+  const time = (f: () => void) => {
+    const t0 = process.cpuUsage();
+    f();
+    const d = process.cpuUsage(t0);
+    return (d.user + d.system) / 1000 / all.length;
+  };
+  for (const [name, encode, decode] of [
+    ['png', encodeGrayPng, (b: Uint8Array) => decodeGrayPng(b)!.gray],
+    ['glc', encodeGray, (b: Uint8Array) => decodeGray(b).gray],
+  ] as const) {
+    const out: Uint8Array[] = [];
+    for (let warm = 0; warm < 2; warm++) all.forEach((c) => encode(c.gray, 236, 137));
+    const encMs = time(() => all.forEach((c) => out.push(encode(c.gray, 236, 137))));
+    const back: Uint8Array[] = [];
+    const decMs = time(() => out.forEach((b) => back.push(decode(b))));
+    back.forEach((g, i) => expect(Buffer.from(g).equals(Buffer.from(all[i]!.gray))).toBe(true));
+    const kb = out.reduce((n, b) => n + b.length, 0) / out.length / 1000;
+    record(`stored_format_${name}_kb_per_image`, kb, `KB (${all.length} real crops, 236x137)`);
+    record(`stored_format_${name}_encode_ms`, encMs, `ms CPU per image (load ${loadavg()[0]!.toFixed(1)})`);
+    record(`stored_format_${name}_decode_ms`, decMs, 'ms CPU per image');
+  }
 });

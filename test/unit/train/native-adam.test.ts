@@ -52,26 +52,26 @@ async function steps(model: tf.LayersModel, net: TrainingForward, opt: tf.Optimi
 }
 
 /**
- * Worst relative L2 difference, over the variables, between what two paths'
- * updates did to the same starting weights. Not elementwise: Adam's first step
- * is about lr * sign(gradient), and a gradient near zero may take either sign
- * when the two forwards round differently.
+ * Relative L2 difference, over all the weights, between what two paths'
+ * updates did to the same starting weights. Not elementwise and not per
+ * variable: Adam's first step is about lr * sign(gradient), and a gradient
+ * near zero may take either sign when the two forwards round differently (with
+ * threads, from run to run); one such flip in a variable of eight weights would
+ * dominate that variable. A wrong gradient or update moves the whole sum.
  */
 function updateGap(start: tf.LayersModel, a: tf.LayersModel, b: tf.LayersModel): number {
-  let worst = 0;
+  let num = 0;
+  let den = 0;
   start.trainableWeights.forEach((w, i) => {
     const s = w.read().dataSync();
     const p = a.trainableWeights[i]!.read().dataSync();
     const q = b.trainableWeights[i]!.read().dataSync();
-    let num = 0;
-    let den = 0;
     for (let j = 0; j < s.length; j++) {
       num += (p[j]! - q[j]!) ** 2;
       den += (p[j]! - s[j]!) ** 2;
     }
-    worst = Math.max(worst, Math.sqrt(num / (den + 1e-30)));
   });
-  return worst;
+  return Math.sqrt(num / (den + 1e-30));
 }
 
 /** The largest change of any weight between two models. */

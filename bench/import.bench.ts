@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { decodeGray, encodeGray } from '../src-main/ingest/gray-codec.js';
 import { decodeGrayPng, encodeGrayPng } from '../src-main/ingest/png.js';
-import { competitionImages, trainCsv, writeCompetitionParquet } from '../test/fixtures/parquet.js';
+import { competitionImages, HEIGHT, trainCsv, WIDTH, writeCompetitionParquet } from '../test/fixtures/parquet.js';
 import { pyarrowPython, writePyarrowParquet } from '../test/fixtures/pyarrow.js';
 import { OUT, record } from './report.js';
 
@@ -185,13 +185,13 @@ it('compares the stored formats on the real crops (PNG against the glc codec)', 
     ['glc', encodeGray, (b: Uint8Array) => decodeGray(b).gray],
   ] as const) {
     const out: Uint8Array[] = [];
-    for (let warm = 0; warm < 2; warm++) all.forEach((c) => encode(c.gray, 236, 137));
-    const encMs = time(() => all.forEach((c) => out.push(encode(c.gray, 236, 137))));
+    for (let warm = 0; warm < 2; warm++) all.forEach((c) => encode(c.gray, WIDTH, HEIGHT));
+    const encMs = time(() => all.forEach((c) => out.push(encode(c.gray, WIDTH, HEIGHT))));
     const back: Uint8Array[] = [];
     const decMs = time(() => out.forEach((b) => back.push(decode(b))));
     back.forEach((g, i) => expect(Buffer.from(g).equals(Buffer.from(all[i]!.gray))).toBe(true));
     const kb = out.reduce((n, b) => n + b.length, 0) / out.length / 1000;
-    record(`stored_format_${name}_kb_per_image`, kb, `KB (${all.length} real crops, 236x137)`);
+    record(`stored_format_${name}_kb_per_image`, kb, `KB (${all.length} real crops, ${WIDTH}x${HEIGHT})`);
     record(`stored_format_${name}_encode_ms`, encMs, `ms CPU per image (load ${loadavg()[0]!.toFixed(1)})`);
     record(`stored_format_${name}_decode_ms`, decMs, 'ms CPU per image');
   }
